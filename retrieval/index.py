@@ -1,0 +1,132 @@
+"""Hybrid product search over one store: dense (Chroma) + lexical (BM25), same filters on both.
+
+    index = CatalogIndex.open(StoreLayout(path), settings)
+    hits = index.search("light rain jacket", Filters(price_max=80), k=10)
+
+Every hit carries its fused score and the score and rank it had on each side (None where that
+side did not return it), so callers and evals can see why it is there.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from retrieval.catalog import Item
+from retrieval.embeddings import Embedder, build_embedder
+from retrieval.filters import FilterColumns, Filters
+from retrieval.fusion import reciprocal_rank_fusion
+from retrieval.item_store import ItemStore
+from retrieval.lexical import LexicalIndex
+from retrieval.store_layout import StoreLayout
+from retrieval.vector_store import VectorStore, connect
+from shopwise.config import Settings
+from shopwise.errors import UserFacingError
+
+log = logging.getLogger(__name__)
+METHODS = ("bm25", "dense", "hybrid", "shopwise")
+DEFAULT_METHOD = "shopwise"
+CANDIDATE_DEPTH = 100
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    item: Item
+    score: float
+    dense_score: float | None = None
+    dense_rank: int | None = None
+    lexical_score: float | None = None
+    lexical_rank: int | None = None
+
+    @property
+    def item_id(self) -> str:
+        return self.item.item_id
+
+
+@dataclass(frozen=True)
+class SideResults:
+    ids: list[str]
+    scores: dict[str, float]
+
+
+class CatalogIndex:
+    def __init__(self, items: ItemStore, vectors: VectorStore, lexical: LexicalIndex, embedder: Embedder):
+        self.items = items
+        self.vectors = vectors
+        self.lexical = lexical
+        self.embedder = embedder
+        self.catalog: dict[str, Item] = items.get(lexical.item_ids)
+        self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    @classmethod
+    def open(cls, layout: StoreLayout, settings: Settings, embedder: Embedder | None = None,
+             client=None) -> "CatalogIndex":
+        if not layout.exists():
+            raise UserFacingError(f"no catalog index in {layout.root}: run `shopwise ingest DIR --store {layout.root}`")
+        embedder = embedder or build_embedder(settings.embedder, settings.model_cache)
+        client = client or connect(settings.chroma, layout.chroma)
+        vectors = VectorStore(client, settings.chroma.collection, embedder.name)
+        return cls(ItemStore.at(layout.root), vectors, LexicalIndex.load(layout.lexical), embedder)
+
+    @cached_property
+    def columns(self) -> FilterColumns:
+        return FilterColumns.from_items([self.catalog[i] for i in self.lexical.item_ids])
+
+    def __len__(self) -> int:
+        return len(self.catalog)
+
+    def get(self, item_id: str) -> Item | None:
+        return self.catalog.get(item_id)
+
+    # -- the two sides -------------------------------------------------------------------------
+    def query_vector(self, query: str) -> np.ndarray:
+        if query not in self._query_vectors:
+            self._query_vectors[query] = self.embedder.embed([query])[0]
+            if len(self._query_vectors) > 1024:
+                self._query_vectors.popitem(last=False)
+        self._query_vectors.move_to_end(query)
+        return self._query_vectors[query]
+
+    def dense(self, query: str, filters: Filters, depth: int = CANDIDATE_DEPTH) -> SideResults:
+        hits = self.vectors.query(self.query_vector(query), depth, filters.to_chroma_where())
+        hits = [h for h in hits if h.item_id in self.catalog]
+        return SideResults([h.item_id for h in hits], {h.item_id: h.similarity for h in hits})
+
+    def lexical_side(self, query: str, filters: Filters, depth: int = CANDIDATE_DEPTH) -> SideResults:
+        mask = None if filters.is_empty else filters.mask(self.columns)
+        hits = self.lexical.top(query, depth, mask)
+        ids = [self.lexical.item_ids[h.index] for h in hits]
+        return SideResults(ids, {item_id: h.score for item_id, h in zip(ids, hits)})
+
+    # -- search --------------------------------------------------------------------------------
+    def search(self, query: str, filters: Filters | None = None, k: int = 10,
+               method: str = DEFAULT_METHOD) -> list[SearchHit]:
+        if method not in METHODS:
+            raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+        filters = filters or Filters()
+        query = " ".join(query.split())
+        if not query:
+            return []
+        depth = max(CANDIDATE_DEPTH, k)
+        dense = self.dense(query, filters, depth) if method != "bm25" else SideResults([], {})
+        lexical = self.lexical_side(query, filters, depth) if method != "dense" else SideResults([], {})
+        if method == "bm25":
+            fused = [(i, lexical.scores[i]) for i in lexical.ids]
+        elif method == "dense":
+            fused = [(i, dense.scores[i]) for i in dense.ids]
+        else:
+            fused = reciprocal_rank_fusion({"dense": dense.ids, "lexical": lexical.ids})
+        return [self._hit(item_id, score, dense, lexical) for item_id, score in fused[:k]]
+
+    def _hit(self, item_id: str, score: float, dense: SideResults, lexical: SideResults) -> SearchHit:
+        return SearchHit(
+            item=self.catalog[item_id], score=score,
+            dense_score=dense.scores.get(item_id),
+            dense_rank=dense.ids.index(item_id) + 1 if item_id in dense.scores else None,
+            lexical_score=lexical.scores.get(item_id),
+            lexical_rank=lexical.ids.index(item_id) + 1 if item_id in lexical.scores else None,
+        )

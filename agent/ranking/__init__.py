@@ -1,0 +1,1 @@
+"""Ranking candidates for one request: the interface and the rankers behind it."""

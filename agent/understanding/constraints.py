@@ -1,0 +1,46 @@
+"""What the shopper asked for, as the JSON the LLM extracts (schema-validated) and rules repair.
+
+This schema is the contract between request understanding (agent), its training data (finetune)
+and the retrieval filters. Hard constraints become `Filters`; soft preferences only re-rank.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from retrieval.filters import Filters
+
+AttributeValue = str | float | bool
+
+
+class Constraints(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    need: str | None = Field(None, description="what the shopper is looking for, in a few words")
+    category: str | None = Field(None, description="a catalog category the items must be in")
+    price_min: float | None = Field(None, ge=0)
+    price_max: float | None = Field(None, ge=0)
+    brands: list[str] = Field(default_factory=list, description="only these brands")
+    exclude_brands: list[str] = Field(default_factory=list, description="never these brands")
+    min_rating: float | None = Field(None, ge=0, le=5)
+    attributes: dict[str, AttributeValue] = Field(default_factory=dict, description="attribute name -> required value")
+    soft_preferences: list[str] = Field(default_factory=list, description="wishes that rank but do not filter")
+
+    @field_validator("brands", "exclude_brands", "soft_preferences")
+    @classmethod
+    def _strip(cls, values: list[str]) -> list[str]:
+        return list(dict.fromkeys(v.strip() for v in values if v and v.strip()))
+
+    def to_filters(self, exclude_ids: tuple[str, ...] = ()) -> Filters:
+        low, high = self.price_min, self.price_max
+        if low is not None and high is not None and low > high:
+            low, high = high, low
+        return Filters(price_min=low, price_max=high, brands=tuple(self.brands),
+                       exclude_brands=tuple(self.exclude_brands),
+                       categories=(self.category,) if self.category else (),
+                       min_rating=self.min_rating, attributes=tuple(self.attributes.items()),
+                       exclude_ids=exclude_ids)
+
+    @classmethod
+    def json_schema(cls) -> dict:
+        return cls.model_json_schema()

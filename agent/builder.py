@@ -1,0 +1,44 @@
+"""Wiring a shopping assistant from settings: the one place that builds its clients."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from agent.explanation.faithfulness import FaithfulnessGuard
+from agent.explanation.reviews import ReviewSnippets
+from agent.explanation.writer import ExplanationWriter
+from agent.llm.config import LLMConfig
+from agent.llm.interface import ChatModel
+from agent.ranking.interface import CandidateSource, Ranker
+from agent.turn.assistant import ShoppingAssistant, TurnConfig
+from agent.understanding.understand import MessageUnderstanding
+from agent.understanding.vocabulary import CatalogVocabulary
+from retrieval.index import CatalogIndex
+from shopwise.config import Settings
+
+log = logging.getLogger(__name__)
+
+
+def build_assistant(index: CatalogIndex, model: ChatModel | None, *, reviews: ReviewSnippets | None = None,
+                    llm_understanding: bool = False, ranker: Ranker | None = None,
+                    sources: list[CandidateSource] = (), config: TurnConfig = TurnConfig(),
+                    few_shot=None) -> ShoppingAssistant:
+    vocabulary = CatalogVocabulary.from_items(index.catalog.values())
+    understanding = MessageUnderstanding(vocabulary, model, use_llm=llm_understanding, few_shot=few_shot)
+    writer = ExplanationWriter(model, FaithfulnessGuard(vocabulary))
+    return ShoppingAssistant(index, understanding, writer, ranker=ranker, sources=sources,
+                             reviews=reviews, config=config)
+
+
+def open_store_assistant(store: Path, settings: Settings, llm: LLMConfig | None, *,
+                         reviews_folder: Path | None = None, llm_understanding: bool = False,
+                         config: TurnConfig = TurnConfig()) -> ShoppingAssistant:
+    """An assistant over an ingested store; `llm=None` runs without a model (template explanations)."""
+    from agent.llm.factory import build_chat_model
+    from retrieval.service import open_index
+
+    index = open_index(store, settings)
+    model = build_chat_model(llm, settings.model_cache) if llm is not None else None
+    reviews = ReviewSnippets.from_folder(reviews_folder) if reviews_folder else None
+    return build_assistant(index, model, reviews=reviews, llm_understanding=llm_understanding, config=config)

@@ -1,0 +1,98 @@
+"""The catalog as arrays: item embeddings plus the facts the ranker compares (brand, category, price).
+
+Embeddings are `retrieval.documents.item_text` through the configured embedder, cached under
+`settings.cache_dir/item-vectors` keyed by the catalog's content and the embedder's name, so that
+evals and the live recommender share one matrix and nothing is embedded twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from retrieval.catalog import Item
+from retrieval.documents import fold, item_text
+
+log = logging.getLogger(__name__)
+EMBED_BATCH = 256
+
+
+@dataclass
+class ItemSpace:
+    ids: list[str]
+    vectors: np.ndarray            # (n, dim) unit rows
+    brand: np.ndarray              # (n,) int, -1 = unknown
+    leaf: np.ndarray               # (n,) int id of the finest category, -1 = none
+    parent: np.ndarray             # (n,) int id of the category one level up, -1 = none
+    price: np.ndarray              # (n,) float, nan = unknown
+    rating: np.ndarray             # (n,) float, nan = unknown
+    rating_count: np.ndarray       # (n,) float
+    items: dict[str, Item]
+
+    def __post_init__(self) -> None:
+        self.index = {item_id: row for row, item_id in enumerate(self.ids)}
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def rows(self, item_ids) -> np.ndarray:
+        return np.array([self.index[i] for i in item_ids if i in self.index], dtype=np.int64)
+
+    @classmethod
+    def build(cls, items: dict[str, Item], vectors: np.ndarray) -> "ItemSpace":
+        ids = list(items)
+        brands: dict[str, int] = {}
+        categories: dict[tuple, int] = {}
+
+        def code(table: dict, key) -> int:
+            return -1 if key is None else table.setdefault(key, len(table))
+
+        catalog = [items[i] for i in ids]
+        paths = [tuple(fold(c) for c in item.categories) for item in catalog]
+        return cls(
+            ids=ids, vectors=np.asarray(vectors, dtype=np.float32),
+            brand=np.array([code(brands, fold(i.brand) if i.brand else None) for i in catalog], dtype=np.int64),
+            leaf=np.array([code(categories, p if p else None) for p in paths], dtype=np.int64),
+            parent=np.array([code(categories, p[:-1] if len(p) > 1 else None) for p in paths], dtype=np.int64),
+            price=np.array([np.nan if i.price is None else i.price for i in catalog], dtype=np.float64),
+            rating=np.array([np.nan if i.rating is None else i.rating for i in catalog], dtype=np.float64),
+            rating_count=np.array([i.rating_count or 0 for i in catalog], dtype=np.float64),
+            items=items)
+
+
+def catalog_key(items: dict[str, Item], embedder_name: str) -> str:
+    digest = hashlib.sha256(embedder_name.encode())
+    for item_id, item in items.items():
+        digest.update(item_id.encode())
+        digest.update(item_text(item).encode())
+    return digest.hexdigest()[:20]
+
+
+def embed_items(items: dict[str, Item], embedder, cache_dir: Path | None, show_progress: bool = False) -> np.ndarray:
+    """The item matrix in catalog order, from the cache when this catalog was embedded before."""
+    path = None
+    if cache_dir is not None:
+        path = Path(cache_dir) / "item-vectors" / f"{catalog_key(items, embedder.name)}.npy"
+        if path.is_file():
+            return np.load(path)
+    texts = [item_text(item) for item in items.values()]
+    log.info("embedding %d items with %s", len(texts), embedder.name)
+    from tqdm import tqdm
+
+    batches = range(0, len(texts), EMBED_BATCH)
+    parts = [embedder.embed(texts[start:start + EMBED_BATCH])
+             for start in tqdm(batches, desc="embedding items", disable=not show_progress)]
+    vectors = np.concatenate(parts) if parts else np.zeros((0, embedder.dim), dtype=np.float32)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.save(path, vectors)
+    return vectors
+
+
+def build_item_space(items: dict[str, Item], embedder, cache_dir: Path | None,
+                     show_progress: bool = False) -> ItemSpace:
+    return ItemSpace.build(items, embed_items(items, embedder, cache_dir, show_progress))

@@ -1,0 +1,160 @@
+"""The trained personalised ranking model: catalog arrays + behaviour log + sequential model + combiner.
+
+`train_ranking_model` follows a time-based split per shopper: the last event of every shopper is
+held out (the evaluation target, never seen in training); the sequential model used to fit the
+combiner is trained without the last two, and the combiner learns from each shopper's second-to-
+last event, with features computed only from data before that event. The sequential model that
+serves is then retrained on everything but the held-out targets.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from agent.ranking.combiner import LinearCombiner, fit_pairwise
+from agent.ranking.features import FeatureConfig, History, compute_features
+from agent.ranking.interactions import InteractionConfig, InteractionLog
+from agent.ranking.item_space import ItemSpace
+from agent.ranking.sequential import SequentialConfig, SequentialModel
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RankerTrainingConfig:
+    random_negatives: int = 19
+    hard_negatives: int = 10           # close to the history in the item space: teaches fine ranking
+    examples_per_user: int = 1
+    regularization: float = 1.0
+    seed: int = 0
+    sequential: SequentialConfig = field(default_factory=SequentialConfig)
+    features: FeatureConfig = field(default_factory=FeatureConfig)
+    interactions: InteractionConfig = field(default_factory=InteractionConfig)
+
+
+def user_sequences(events, space: ItemSpace) -> dict[str, list]:
+    """Each shopper's events on known items, oldest first (file order breaks ties)."""
+    sequences: dict[str, list] = defaultdict(list)
+    for event in events:
+        if event.item_id in space.index:
+            sequences[event.user_id].append(event)
+    for sequence in sequences.values():
+        sequence.sort(key=lambda e: e.ts)
+    return dict(sequences)
+
+
+def drop_last(sequences: dict[str, list], count: int = 1, keep_min: int = 2) -> dict[str, list]:
+    """Remove each shopper's last `count` events where the sequence has at least `keep_min`."""
+    out = {}
+    for user, sequence in sequences.items():
+        trimmed = sequence
+        for _ in range(count):
+            trimmed = trimmed[:-1] if len(trimmed) >= keep_min else trimmed
+        out[user] = trimmed
+    return out
+
+
+def history_of(space: ItemSpace, events, interactions: InteractionConfig) -> History:
+    return History(rows=np.array([space.index[e.item_id] for e in events], dtype=np.int64),
+                   ts=np.array([e.ts for e in events], dtype=np.float64),
+                   weights=np.array([interactions.weight(e.type) for e in events], dtype=np.float64))
+
+
+@dataclass
+class RankingModel:
+    space: ItemSpace
+    log: InteractionLog
+    sequential: SequentialModel
+    combiner: LinearCombiner
+    config: RankerTrainingConfig
+
+    def features(self, history: History, rows: np.ndarray, before: float = np.inf,
+                 query_vector: np.ndarray | None = None) -> np.ndarray:
+        sequence = self.sequential.scores(history.rows) if len(history) else None
+        return compute_features(self.space, self.log, history, rows, before, sequence, query_vector,
+                                self.config.features)
+
+    def score(self, history: History, rows: np.ndarray, before: float = np.inf,
+              query_vector: np.ndarray | None = None) -> np.ndarray:
+        return self.combiner.score(self.features(history, rows, before, query_vector))
+
+    def save(self, path: Path) -> None:
+        import torch
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        torch.save({"sequential": self.sequential.state(), "combiner": self.combiner.to_dict(),
+                    "item_ids": self.space.ids}, path)
+
+    @classmethod
+    def load(cls, path: Path, space: ItemSpace, log: InteractionLog,
+             config: RankerTrainingConfig = RankerTrainingConfig()) -> "RankingModel":
+        import torch
+
+        state = torch.load(path, weights_only=False)
+        if state["item_ids"] != space.ids:
+            from shopwise.errors import UserFacingError
+            raise UserFacingError(f"{path} was trained on another catalog: run `shopwise train ranker --data DIR` again")
+        return cls(space, log, SequentialModel.from_state(state["sequential"], space.vectors),
+                   LinearCombiner.from_dict(state["combiner"]), config)
+
+
+def _negatives(space: ItemSpace, touched: set[int], target: int, history: History, rng,
+               config: RankerTrainingConfig) -> list[int]:
+    pool = np.setdiff1d(np.arange(len(space)), np.fromiter(touched | {target}, dtype=np.int64))
+    if not len(pool):
+        return []
+    randoms = rng.choice(pool, size=min(config.random_negatives, len(pool)), replace=False).tolist()
+    if config.hard_negatives and len(history):
+        closeness = space.vectors[pool] @ space.vectors[history.rows].mean(axis=0)
+        nearest = pool[np.argsort(-closeness)[: config.hard_negatives * 5]]
+        hard = rng.choice(nearest, size=min(config.hard_negatives, len(nearest)), replace=False).tolist()
+        randoms += [h for h in hard if h not in randoms]
+    return randoms
+
+
+def combiner_lists(space: ItemSpace, interactions: InteractionLog, sequential: SequentialModel,
+                   sequences: dict[str, list], config: RankerTrainingConfig) -> list[np.ndarray]:
+    """Feature lists (chosen item first, then negatives) for each shopper's last training events."""
+    rng = np.random.default_rng(config.seed)
+    lists = []
+    for user in sorted(sequences):
+        sequence = sequences[user]
+        touched = {space.index[e.item_id] for e in sequence}
+        for offset in range(1, config.examples_per_user + 1):
+            if len(sequence) - offset < 1:
+                break
+            target = sequence[-offset]
+            history = history_of(space, sequence[:-offset], config.interactions)
+            row = space.index[target.item_id]
+            if row in history.rows:
+                continue
+            rows = np.array([row] + _negatives(space, touched, row, history, rng, config), dtype=np.int64)
+            scores = sequential.scores(history.rows)
+            lists.append(compute_features(space, interactions, history, rows, target.ts, scores, None,
+                                          config.features))
+    return lists
+
+
+def train_ranking_model(space: ItemSpace, events, config: RankerTrainingConfig = RankerTrainingConfig(),
+                        held_out: int = 1, show_progress: bool = False) -> RankingModel:
+    """Train on `events` minus each shopper's last `held_out` events (the evaluation targets)."""
+    interactions = InteractionLog(space, events, config.interactions)
+    sequences = drop_last(user_sequences(events, space), held_out)
+    fitting = drop_last(sequences, config.examples_per_user)
+    early = SequentialModel.train(space.vectors, [history_of(space, s, config.interactions).rows.tolist()
+                                                  for s in fitting.values()], config.sequential, show_progress)
+    lists = combiner_lists(space, interactions, early, sequences, config)
+    if not lists:
+        from shopwise.errors import UserFacingError
+        raise UserFacingError("not enough behaviour to learn ranking weights: shoppers need at least 3 events")
+    combiner = fit_pairwise(lists, config.regularization, config.seed)
+    log.info("combiner fitted on %d lists: %s", len(lists),
+             ", ".join(f"{n}={w:+.2f}" for n, w in zip(combiner.names, combiner.weights)))
+    final = SequentialModel.train(space.vectors, [history_of(space, s, config.interactions).rows.tolist()
+                                                  for s in sequences.values()], config.sequential, show_progress)
+    return RankingModel(space, interactions, final, combiner, config)

@@ -1,0 +1,95 @@
+"""Constraint extraction by the LLM: a prompt, schema-validated JSON, and grounding checks.
+
+The model's JSON is parsed with the `Constraints` schema; a value is then kept only when it is
+grounded — a brand or category from the catalog's vocabulary that the message mentions, a price
+the shopper typed. Few-shot examples can be supplied by a callable (fine-tuning work builds them).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from typing import Callable
+
+from pydantic import ValidationError
+
+from agent.llm.interface import ChatModel, LLMUnavailable, Message
+from agent.llm.local import first_json_object
+from agent.understanding.constraints import Constraints
+from agent.understanding.vocabulary import CatalogVocabulary
+from retrieval.documents import fold
+
+log = logging.getLogger(__name__)
+FewShotSource = Callable[[str], list[tuple[str, Constraints]]]
+SYSTEM_PROMPT = (
+    "You turn a shopper's message into JSON with these keys: need, category, price_min, price_max, "
+    "brands, exclude_brands, min_rating, attributes, soft_preferences. Use null or [] when the "
+    "message does not say. 'not X' puts X in exclude_brands. Answer with the JSON object only.")
+MAX_JSON_TOKENS = 120
+
+
+def understanding_messages(message: str, few_shot: FewShotSource | None = None) -> list[Message]:
+    messages: list[Message] = [{"role": "system", "content": SYSTEM_PROMPT}]
+    for example, constraints in (few_shot(message) if few_shot else []):
+        messages.append({"role": "user", "content": example})
+        messages.append({"role": "assistant", "content": constraints.model_dump_json(exclude_defaults=True)})
+    messages.append({"role": "user", "content": message})
+    return messages
+
+
+def llm_constraints(model: ChatModel, message: str, few_shot: FewShotSource | None = None) -> tuple[Constraints | None, str]:
+    """The model's constraints (None when its output is not valid JSON of the schema) and why."""
+    try:
+        raw = model.complete_json(understanding_messages(message, few_shot), Constraints.json_schema(),
+                                  max_tokens=MAX_JSON_TOKENS)
+    except LLMUnavailable as error:
+        return None, f"unavailable: {error}"
+    text = first_json_object(raw)
+    if text is None:
+        return None, "no JSON object in the output"
+    try:
+        return Constraints.model_validate(json.loads(text)), "valid"
+    except (ValidationError, ValueError) as error:
+        return None, f"invalid: {str(error).splitlines()[0][:120]}"
+
+
+def grounded(llm: Constraints, message: str, vocabulary: CatalogVocabulary) -> Constraints:
+    """Only the values that name catalog vocabulary the message mentions, or numbers it contains."""
+    text = fold(message)
+    numbers = {float(n) for n in re.findall(r"\d+(?:\.\d+)?", text)}
+
+    def mentioned(phrase: str) -> bool:
+        return re.search(r"(?<![a-z0-9])" + re.escape(fold(phrase)) + r"(?![a-z0-9])", text) is not None
+
+    def brands(values: list[str]) -> list[str]:
+        return [vocabulary.brands[fold(v)] for v in values if fold(v) in vocabulary.brands and mentioned(v)]
+
+    category = vocabulary.categories.get(fold(llm.category)) if llm.category else None
+    attributes = {}
+    for name, value in llm.attributes.items():
+        if name == vocabulary.colour_attribute and isinstance(value, str) and fold(value) in vocabulary.colours \
+                and mentioned(value):
+            attributes[name] = vocabulary.colours[fold(value)]
+        elif fold(name) in vocabulary.features and isinstance(value, bool) and mentioned(name):
+            attributes[vocabulary.features[fold(name)]] = value
+    excluded = brands(llm.exclude_brands)
+    return Constraints(
+        need=llm.need, category=category if category and mentioned(category.rstrip("s")) else None,
+        price_min=llm.price_min if llm.price_min in numbers else None,
+        price_max=llm.price_max if llm.price_max in numbers else None,
+        brands=[b for b in brands(llm.brands) if b not in excluded], exclude_brands=excluded,
+        min_rating=llm.min_rating if llm.min_rating in numbers else None,
+        attributes=attributes, soft_preferences=[p for p in llm.soft_preferences if mentioned(p)][:3])
+
+
+def merge(rules: Constraints, llm: Constraints) -> Constraints:
+    """Rules win where they found a value; grounded LLM values fill the gaps."""
+    data = rules.model_dump()
+    for key, value in llm.model_dump().items():
+        if key == "need":
+            continue
+        if data.get(key) in (None, [], {}) and value not in (None, [], {}):
+            data[key] = value
+    data["brands"] = [b for b in data["brands"] if b not in data["exclude_brands"]]
+    return Constraints.model_validate(data)

@@ -1,0 +1,136 @@
+"""Understanding one message in the context of the dialogue: new request, refinement,
+follow-up, or too vague to search (a clarifying question is then the turn's answer)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from agent.dialogue.followups import FOLLOWUP_WORDS, FollowUp, apply_followup, detect_followup
+from agent.dialogue.state import DialogueState
+from agent.llm.interface import ChatModel
+from agent.understanding.constraints import Constraints
+from agent.understanding.llm_extraction import FewShotSource, grounded, llm_constraints, merge
+from agent.understanding.rules import RuleExtraction, extract_rules
+from agent.understanding.vocabulary import CatalogVocabulary
+
+log = logging.getLogger(__name__)
+MAX_MESSAGE_CHARS = 2_000       # longer messages are cut (and the cut is recorded)
+
+
+@dataclass(frozen=True)
+class Understanding:
+    kind: str                               # new | refine | followup | vague
+    constraints: Constraints
+    query: str                              # the retrieval query
+    need: str | None
+    followup: FollowUp | None = None
+    reference_ids: tuple[str, ...] = ()     # items to exclude ("more like", "show more")
+    matched_phrases: tuple[str, ...] = ()
+    llm_status: str = "off"                 # off | valid | invalid: ... | unavailable: ...
+    llm_constraints: Constraints | None = None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+    vague_reason: str | None = None
+
+
+class MessageUnderstanding:
+    def __init__(self, vocabulary: CatalogVocabulary, model: ChatModel | None = None,
+                 use_llm: bool = False, few_shot: FewShotSource | None = None):
+        self.vocabulary = vocabulary
+        self.model = model
+        self.use_llm = use_llm and model is not None
+        self.few_shot = few_shot
+
+    def understand(self, message: str, state: DialogueState) -> Understanding:
+        notes = []
+        if len(message) > MAX_MESSAGE_CHARS:
+            notes.append(f"message cut from {len(message):,} to {MAX_MESSAGE_CHARS:,} characters")
+            message = message[:MAX_MESSAGE_CHARS]
+        followup = detect_followup(message, state)
+        if followup is not None and followup.kind == "reset":
+            state.reset()
+            followup = None
+        rules = extract_rules(message, self.vocabulary)
+        need_words = [w for w in rules.need_words if w not in FOLLOWUP_WORDS]
+        stated, llm_status, llm_raw = self._with_llm(message, rules)
+        new_need = " ".join(need_words) or None
+        switches_category = stated.category is not None and stated.category != state.constraints.category
+        if followup is not None or (state.has_request and not new_need and not switches_category
+                                    and _has_constraints(stated)):
+            return self._refinement(state, stated, followup, rules, llm_status, llm_raw, notes)
+        if new_need or stated.category or stated.brands:
+            if new_need and not stated.category and not stated.brands and not self._known(need_words):
+                return self._vague(stated, rules, "unknown words", llm_status, notes)
+            stated = stated.model_copy(update={"need": new_need})
+            return Understanding("new", stated, self._query(new_need, stated), new_need,
+                                 matched_phrases=tuple(rules.matched), llm_status=llm_status,
+                                 llm_constraints=llm_raw, notes=tuple(notes))
+        return self._vague(stated, rules, "no product named", llm_status, notes)
+
+    # -- pieces --------------------------------------------------------------------------------
+    def _with_llm(self, message: str, rules: RuleExtraction):
+        if not self.use_llm:
+            return rules.constraints, "off", None
+        raw, status = llm_constraints(self.model, message, self.few_shot)
+        if raw is None:
+            return rules.constraints, status, None
+        return merge(rules.constraints, grounded(raw, message, self.vocabulary)), status, raw
+
+    def _refinement(self, state, stated, followup, rules, llm_status, llm_raw, notes) -> Understanding:
+        constraints = _overlay(state.constraints, stated)
+        if followup is not None:
+            constraints = apply_followup(followup, constraints, state)
+        need = state.need
+        exclude: tuple[str, ...] = ()
+        query_need = need
+        if followup is not None and followup.kind == "more_like" and followup.item is not None:
+            query_need = followup.item.title
+            exclude = tuple(item.item_id for item in state.last_shown)
+        elif followup is not None and followup.kind == "show_more":
+            exclude = state.seen_ids
+        constraints = constraints.model_copy(update={"need": need})
+        return Understanding("followup" if followup else "refine", constraints,
+                             self._query(query_need, constraints), need, followup=followup,
+                             reference_ids=exclude, matched_phrases=tuple(rules.matched),
+                             llm_status=llm_status, llm_constraints=llm_raw, notes=tuple(notes))
+
+    def _vague(self, stated, rules, reason, llm_status, notes) -> Understanding:
+        return Understanding("vague", stated, "", None, matched_phrases=tuple(rules.matched),
+                             llm_status=llm_status, notes=tuple(notes), vague_reason=reason)
+
+    def _known(self, need_words: list[str]) -> bool:
+        known = [w for w in need_words if self.vocabulary.is_known(w)]
+        return len(known) >= max(1, len(need_words) // 2)
+
+    def _query(self, need: str | None, constraints: Constraints) -> str:
+        parts = [need or ""]
+        if constraints.category and (not need or constraints.category.lower() not in need.lower()):
+            parts.append(constraints.category)
+        colour = self.vocabulary.colour_attribute
+        if colour and colour in constraints.attributes:
+            parts.insert(0, str(constraints.attributes[colour]))
+        parts += constraints.brands
+        return " ".join(p for p in parts if p).strip()
+
+
+def _has_constraints(constraints: Constraints) -> bool:
+    return any([constraints.price_min is not None, constraints.price_max is not None, constraints.brands,
+                constraints.exclude_brands, constraints.category, constraints.min_rating is not None,
+                constraints.attributes])
+
+
+def _overlay(standing: Constraints, stated: Constraints) -> Constraints:
+    """Newly stated values replace standing ones; exclusions accumulate."""
+    data = standing.model_dump()
+    for key in ("category", "price_min", "price_max", "min_rating"):
+        if getattr(stated, key) is not None:
+            data[key] = getattr(stated, key)
+    if stated.brands:
+        data["brands"] = list(stated.brands)
+    data["exclude_brands"] = list(dict.fromkeys(data["exclude_brands"] + stated.exclude_brands))
+    data["brands"] = [b for b in data["brands"] if b not in data["exclude_brands"]]
+    data["attributes"] = {**data["attributes"], **stated.attributes}
+    data["soft_preferences"] = list(dict.fromkeys(data["soft_preferences"] + stated.soft_preferences))
+    if data["price_min"] is not None and data["price_max"] is not None and data["price_min"] > data["price_max"]:
+        data["price_min"] = None
+    return Constraints.model_validate(data)

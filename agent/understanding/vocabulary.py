@@ -1,0 +1,121 @@
+"""What the catalog can be asked for: its brands, categories, colours and yes/no features.
+
+Built once from the items; the rules match a message against it, and LLM-extracted values are
+accepted only when they name something in it. Every entry maps a folded phrase (what a shopper
+types) to the catalog's own spelling (what the filters compare with).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from retrieval.catalog import Item
+from retrieval.documents import fold
+
+WORD = re.compile(r"[a-z0-9]+(?:[.'-][a-z0-9]+)*")
+COLOUR_NAMES = frozenset(
+    "black white silver grey gray red blue green yellow orange pink purple brown beige gold "
+    "navy teal turquoise ivory cream bronze copper charcoal graphite khaki olive maroon "
+    "burgundy violet magenta cyan transparent multicolour multicolor".split())
+# Common words that are also brand names or feature names: matched only when written capitalised.
+COMMON_WORDS = frozenset(
+    "act equip chief origin manhattan fellowes vision global premier ideal sharp ring nest "
+    "apple orange patch belkin case manual type display power system design lite one".split())
+GENERIC_FEATURES = frozenset("manual type case display power cable colour color weight".split())
+MIN_FEATURE_ITEMS = 20
+MIN_VALUE_ITEMS = 3
+
+
+def words(text: str) -> list[str]:
+    return WORD.findall(fold(text))
+
+
+def plural_forms(phrase: str) -> set[str]:
+    """A folded phrase with its last word in singular and plural."""
+    head, _, last = phrase.rpartition(" ")
+    prefix = head + " " if head else ""
+    forms = {phrase}
+    if last.endswith("es") and len(last) > 4:
+        forms.add(prefix + last[:-2])
+    if last.endswith("s") and len(last) > 3:
+        forms.add(prefix + last[:-1])
+    else:
+        forms.update({prefix + last + "s", prefix + last + "es"})
+    return forms
+
+
+@dataclass
+class CatalogVocabulary:
+    brands: dict[str, str] = field(default_factory=dict)            # folded alias -> brand
+    categories: dict[str, str] = field(default_factory=dict)        # folded (plural) -> category
+    colour_attribute: str | None = None                              # e.g. "product colour"
+    colours: dict[str, str] = field(default_factory=dict)           # folded colour -> stored value
+    features: dict[str, str] = field(default_factory=dict)          # folded phrase -> boolean attribute
+    known_words: frozenset[str] = frozenset()                        # every word in titles/categories
+    leaf_categories: tuple[str, ...] = ()                            # most specific categories, most items first
+
+    @classmethod
+    def from_items(cls, items: Iterable[Item]) -> "CatalogVocabulary":
+        brand_counts, category_counts, bool_counts, leaf_counts = Counter(), Counter(), Counter(), Counter()
+        colour_values: dict[str, Counter] = {}
+        known: set[str] = set()
+        for item in items:
+            known.update(words(item.title))
+            if item.brand:
+                brand_counts[item.brand] += 1
+            if item.categories:
+                leaf_counts[item.categories[-1]] += 1
+            for category in item.categories:
+                category_counts[category] += 1
+                known.update(words(category))
+            for name, value in item.attributes.items():
+                if isinstance(value, bool):
+                    bool_counts[name] += 1
+                elif isinstance(value, str) and _is_colour_attribute(name) and fold(value) in COLOUR_NAMES:
+                    colour_values.setdefault(name, Counter())[value] += 1
+        vocabulary = cls(known_words=frozenset(known), leaf_categories=tuple(
+            c for c, _ in leaf_counts.most_common() if len(c) >= 3 and not c.replace(" ", "").isdigit()))
+        for brand, _ in brand_counts.most_common():
+            for alias in brand_aliases(brand):
+                vocabulary.brands.setdefault(alias, brand)
+        for category, _ in category_counts.most_common():
+            folded = fold(category)
+            if len(folded) >= 3 and not folded.replace(" ", "").isdigit():
+                for form in plural_forms(folded):
+                    vocabulary.categories.setdefault(form, category)
+        if colour_values:   # the colour attribute most items carry is the one colour filters use
+            name, counts = max(colour_values.items(), key=lambda kv: sum(kv[1].values()))
+            vocabulary.colour_attribute = name
+            for value, count in counts.most_common():
+                if count >= MIN_VALUE_ITEMS:
+                    vocabulary.colours.setdefault(fold(value), value)
+                    if fold(value) == "grey":
+                        vocabulary.colours.setdefault("gray", value)
+        for name, count in bool_counts.items():
+            folded = fold(name)
+            if count >= MIN_FEATURE_ITEMS and len(folded) >= 4 and len(folded.split()) <= 3 \
+                    and folded not in GENERIC_FEATURES and folded not in vocabulary.categories:
+                vocabulary.features[folded] = name
+        return vocabulary
+
+    def is_known(self, word: str) -> bool:
+        return word in self.known_words or word.rstrip("s") in self.known_words
+
+
+def brand_aliases(brand: str) -> set[str]:
+    """How shoppers write a brand: 'StarTech.com' -> startech.com, startech; 'TP-LINK' -> tp link."""
+    folded = fold(brand)
+    aliases = {folded, " ".join(words(folded))}
+    if folded.endswith(".com"):
+        aliases.add(folded[:-4])
+    aliases.add(folded.replace("-", " "))
+    aliases.add(folded.replace("-", ""))
+    return {a for a in aliases if len(a) >= 2}
+
+
+def _is_colour_attribute(name: str) -> bool:
+    folded = fold(name)
+    return ("colour" in folded or "color" in folded) and "printing" not in folded

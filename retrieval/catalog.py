@@ -104,8 +104,10 @@ def _number(raw: dict, name: str, *, low: float | None = None, high: float | Non
     value = float(value)
     if not math.isfinite(value):
         raise RecordError(f"{name} must be finite, got {value}")
-    if (low is not None and value < low) or (high is not None and value > high):
-        raise RecordError(f"{name} {value:g} is outside {low:g}..{high:g}")
+    if low is not None and value < low:
+        raise RecordError(f"{name} {value:g} is outside the allowed range (below {low:g})")
+    if high is not None and value > high:
+        raise RecordError(f"{name} {value:g} is outside the allowed range (above {high:g})")
     return value
 
 

@@ -91,6 +91,9 @@ class CatalogIndex:
         self._query_vectors.move_to_end(query)
         return self._query_vectors[query]
 
+    def clear_query_cache(self) -> None:
+        self._query_vectors.clear()
+
     def dense(self, query: str, filters: Filters, depth: int = CANDIDATE_DEPTH) -> SideResults:
         hits = self.vectors.query(self.query_vector(query), depth, filters.to_chroma_where())
         hits = [h for h in hits if h.item_id in self.catalog]

@@ -1,0 +1,67 @@
+"""`shopwise eval retrieval`: every search method on a folder's queries.jsonl.
+
+Metrics per method: NDCG@10, Recall@10, Recall@50, MRR (over the top 50). The default method is
+the one `CatalogIndex.search` uses when none is named. Nothing here learns from the folder's events
+or queries: the index is built from the catalog alone.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from tqdm import tqdm
+
+from evals.metrics import mean, ndcg_at, recall_at, reciprocal_rank
+from evals.queries import EvalQuery
+from retrieval.index import DEFAULT_METHOD, METHODS, CatalogIndex
+
+DEPTH = 50
+
+
+def score_ranking(ranking: list[str], relevant: dict[str, float]) -> dict[str, float]:
+    return {
+        "ndcg@10": ndcg_at(ranking, relevant, 10),
+        "recall@10": recall_at(ranking, relevant, 10),
+        "recall@50": recall_at(ranking, relevant, 50),
+        "mrr": reciprocal_rank(ranking[:DEPTH], relevant),
+    }
+
+
+def evaluate_method(index: CatalogIndex, queries: list[EvalQuery], method: str,
+                    show_progress: bool = True) -> dict[str, float]:
+    per_query: list[dict[str, float]] = []
+    latencies = []
+    for query in tqdm(queries, desc=method, disable=not show_progress, leave=False):
+        started = time.perf_counter()
+        hits = index.search(query.text, k=DEPTH, method=method)
+        latencies.append(time.perf_counter() - started)
+        per_query.append(score_ranking([h.item_id for h in hits], query.relevant))
+    metrics = {name: mean([q[name] for q in per_query]) for name in per_query[0]}
+    metrics["mean_ms"] = 1000 * mean(latencies)
+    return metrics
+
+
+def evaluate_retrieval(index: CatalogIndex, queries: list[EvalQuery], dataset: str,
+                       methods: tuple[str, ...] = METHODS, show_progress: bool = True) -> dict:
+    results = {method: evaluate_method(index, queries, method, show_progress) for method in methods}
+    in_catalog = sum(1 for q in queries if any(i in index.catalog for i in q.relevant))
+    bm25 = results.get("bm25", {}).get("ndcg@10")
+    payload = {
+        "task": "retrieval",
+        "dataset": dataset,
+        "default": DEFAULT_METHOD,
+        "methods": results,
+        "queries": len(queries),
+        "queries_with_relevant_item_in_catalog": in_catalog,
+        "catalog_items": len(index),
+        "embedder": index.embedder.name,
+        "learned_from_evaluated_folder": "nothing: the index is built from items.jsonl only",
+    }
+    if bm25 and DEFAULT_METHOD in results:
+        payload["default_ndcg@10_over_bm25"] = results[DEFAULT_METHOD]["ndcg@10"] / bm25
+    return payload
+
+
+def dataset_name(folder: Path) -> str:
+    return folder.resolve().name

@@ -1,0 +1,280 @@
+"""`shopwise eval model`: the assistant's model on held-out `finetune data` examples, as base
+zero-shot, few-shot (similar training examples in the prompt) and fine-tuned (LoRA adapter, and
+each online version), on four tasks:
+
+- understanding: valid-JSON rate (parses and fits the `Constraints` schema) and constraint F1 over
+  (field, value) pairs (the free-text `need` is left out);
+- ranking: NDCG@10 of the target among its 20 candidates (one forward pass, letter verbalizer);
+- explanation: faithfulness (every number and content word of the sentence is in the given facts);
+- dialogue: share of replies that are a question offering at least one real catalog option.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+from pydantic import ValidationError
+
+from agent.understanding.constraints import Constraints
+from evals.metrics import mean, ndcg_at
+from finetune.prompts import LABELS
+
+log = logging.getLogger(__name__)
+MAX_NEW_TOKENS = {"understanding": 96, "explanation": 64, "dialogue": 40}
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_WORD = re.compile(r"[a-z][a-z']+")
+# Connective words a faithful sentence may use beyond the facts (the explanation template's own words).
+_FRAME = set("""a an the and or but of in on for to with by from as at is are be it its this that these those
+has have had was were will can may might your you yours their they them which who what very also so just
+rated out shoppers shopper reviewer reviewers says said say matches match interest interests great good nice
+item product fits suit suits because like likes liked love loves would could should one""".split())
+
+
+# -- request understanding -----------------------------------------------------------------------
+def parse_constraints(text: str) -> Constraints | None:
+    """The reply as `Constraints`, or None when it is not one JSON object of the schema."""
+    try:
+        value = json.loads(text.strip())
+    except (json.JSONDecodeError, ValueError):
+        return None
+    if not isinstance(value, dict):
+        return None
+    try:
+        return Constraints.model_validate(value)
+    except ValidationError:
+        return None
+
+
+def _fold(value) -> str:
+    return " ".join(str(value).lower().split())
+
+
+def constraint_pairs(constraints: Constraints) -> set[tuple[str, str]]:
+    pairs: set[tuple[str, str]] = set()
+    if constraints.category:
+        pairs.add(("category", _fold(constraints.category)))
+    for name in ("price_min", "price_max", "min_rating"):
+        value = getattr(constraints, name)
+        if value is not None:
+            pairs.add((name, f"{float(value):g}"))
+    pairs |= {("brand", _fold(b)) for b in constraints.brands}
+    pairs |= {("exclude_brand", _fold(b)) for b in constraints.exclude_brands}
+    pairs |= {(f"attribute:{_fold(k)}", _fold(v)) for k, v in constraints.attributes.items()}
+    pairs |= {("soft", _fold(s)) for s in constraints.soft_preferences}
+    return pairs
+
+
+def pair_f1(predicted: set, gold: set) -> float:
+    if not predicted and not gold:
+        return 1.0
+    overlap = len(predicted & gold)
+    if overlap == 0:
+        return 0.0
+    precision, recall = overlap / len(predicted), overlap / len(gold)
+    return 2 * precision * recall / (precision + recall)
+
+
+def understanding_scores(reply: str, gold_json: str) -> tuple[bool, float]:
+    """(valid JSON of the schema, constraint F1); an invalid reply counts as predicting nothing."""
+    gold = constraint_pairs(Constraints.model_validate_json(gold_json))
+    predicted = parse_constraints(reply)
+    return predicted is not None, pair_f1(constraint_pairs(predicted) if predicted else set(), gold)
+
+
+# -- ranking -------------------------------------------------------------------------------------
+def ranking_ndcg(scores: Sequence[float], candidates: Sequence[str], target: str, k: int = 10) -> float:
+    """NDCG@k of `target` when candidates are sorted by score (ties keep the listed order)."""
+    order = sorted(range(len(candidates)), key=lambda i: -scores[i])
+    return ndcg_at([candidates[i] for i in order], {target: 1.0}, k)
+
+
+# -- explanation ---------------------------------------------------------------------------------
+def faithfulness(sentence: str, source: str) -> tuple[bool, float]:
+    """(faithful, support): support is the share of the sentence's numbers and content words found
+    in the source; faithful means every number is there and at least 80% of content words are."""
+    source_folded = source.lower()
+    source_words = set(_WORD.findall(source_folded))
+    numbers = _NUMBER.findall(sentence)
+    words = [w for w in _WORD.findall(sentence.lower()) if w not in _FRAME and len(w) > 2]
+    supported_numbers = [n for n in numbers if n in _NUMBER.findall(source)]
+    supported_words = [w for w in words if w in source_words or w.rstrip("s") in source_words]
+    claims = len(numbers) + len(words)
+    if claims == 0:
+        return False, 0.0                  # an empty or content-free reply explains nothing
+    support = (len(supported_numbers) + len(supported_words)) / claims
+    word_share = len(supported_words) / len(words) if words else 1.0
+    return len(supported_numbers) == len(numbers) and word_share >= 0.8, support
+
+
+# -- dialogue ------------------------------------------------------------------------------------
+def grounded_question(reply: str, options: Sequence[str]) -> bool:
+    folded = reply.lower()
+    return "?" in reply and any(option.lower() in folded for option in options)
+
+
+# -- running a method ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Method:
+    name: str
+    model: object                      # finetune.generation.LocalModel
+    prompter: object | None = None     # FewShotPrompter for few-shot, None for zero-shot prompts
+
+
+def _chat(method: Method, row: dict) -> list[dict]:
+    if method.prompter is None:
+        return row["prompt"]
+    return method.prompter.messages(row["task"], row["prompt"][-1]["content"], query=row["query"])
+
+
+def evaluate_understanding(method: Method, rows: list[dict]) -> dict[str, float]:
+    replies = method.model.generate([_chat(method, r) for r in rows], MAX_NEW_TOKENS["understanding"])
+    scored = [understanding_scores(reply, row["completion"][0]["content"]) for reply, row in zip(replies, rows)]
+    return {"valid_json_rate": mean([float(v) for v, _ in scored]), "constraint_f1": mean([f for _, f in scored])}
+
+
+def evaluate_ranking(method: Method, rows: list[dict]) -> dict[str, float]:
+    metas = [json.loads(row["meta"]) for row in rows]
+    labels = [list(LABELS[:len(meta["candidates"])]) for meta in metas]
+    scores = method.model.label_scores([_chat(method, r) for r in rows], labels)
+    values = [ranking_ndcg(s, m["candidates"], m["target"]) for s, m in zip(scores, metas)]
+    return {"ranking_ndcg_at_10": mean(values)}
+
+
+def evaluate_explanation(method: Method, rows: list[dict]) -> dict[str, float]:
+    replies = method.model.generate([_chat(method, r) for r in rows], MAX_NEW_TOKENS["explanation"])
+    scored = [faithfulness(reply, row["prompt"][-1]["content"]) for reply, row in zip(replies, rows)]
+    return {"explanation_faithful_rate": mean([float(f) for f, _ in scored]),
+            "explanation_support": mean([s for _, s in scored])}
+
+
+def evaluate_dialogue(method: Method, rows: list[dict]) -> dict[str, float]:
+    replies = method.model.generate([_chat(method, r) for r in rows], MAX_NEW_TOKENS["dialogue"])
+    hits = [grounded_question(reply, json.loads(row["meta"])["options"]) for reply, row in zip(replies, rows)]
+    return {"dialogue_grounded_question_rate": mean([float(h) for h in hits])}
+
+
+EVALUATORS = {"understanding": evaluate_understanding, "ranking": evaluate_ranking,
+              "explanation": evaluate_explanation, "dialogue": evaluate_dialogue}
+
+
+def sample_rows(dataset, task: str, limit: int, seed: int = 7) -> list[dict]:
+    rows = [row for row in dataset if row["task"] == task]
+    random.Random(seed).shuffle(rows)
+    return rows[:limit]
+
+
+def evaluate_method(method: Method, dataset, limit: int, tasks: Sequence[str] = tuple(EVALUATORS)) -> dict[str, float]:
+    results: dict[str, float] = {}
+    for task in tasks:
+        rows = sample_rows(dataset, task, limit)
+        if rows:
+            log.info("%s: %s on %d examples", method.name, task, len(rows))
+            results.update(EVALUATORS[task](method, rows))
+    return results
+
+
+def random_ranking_ndcg(dataset, limit: int, seed: int = 7) -> float:
+    """The random-order reference on the same rows (expected ~0.22 for 20 candidates)."""
+    rng = random.Random(seed)
+    rows = sample_rows(dataset, "ranking", limit)
+    values = []
+    for row in rows:
+        meta = json.loads(row["meta"])
+        values.append(ranking_ndcg([rng.random() for _ in meta["candidates"]], meta["candidates"], meta["target"]))
+    return mean(values)
+
+
+def gate_score(model, dataset, limit: int) -> dict[str, float]:
+    """The online promotion gate: fine-tuned prompts on a fixed validation sample; the score is
+    the mean of constraint F1 and ranking NDCG@10 (both in [0, 1], higher is better)."""
+    metrics = evaluate_method(Method("gate", model), dataset, limit, tasks=("understanding", "ranking"))
+    parts = [metrics[k] for k in ("constraint_f1", "ranking_ndcg_at_10") if k in metrics]
+    return {**metrics, "gate_score": mean(parts)}
+
+
+# -- the `shopwise eval model` command ---------------------------------------------------------------
+def _cached_training_data(data_dir: Path, cache: Path, data_config) -> Path:
+    from finetune.build import build_training_data, folder_digest
+
+    out = cache / f"data-{folder_digest(data_dir)}-{_config_key(data_config)}"
+    if not (out / "manifest.json").is_file():
+        build_training_data(data_dir, out, data_config)
+    return out
+
+
+def _config_key(config) -> str:
+    from dataclasses import asdict
+
+    from finetune.examples import stable_hash
+
+    return stable_hash(json.dumps(asdict(config), sort_keys=True, default=str))[:10]
+
+
+def _cached_adapter(data: Path, base: Path, cache: Path, train_config) -> Path:
+    from finetune.examples import stable_hash
+    from finetune.train import train_from_data
+
+    out = cache / f"adapter-{data.name}-{stable_hash(str(base))[:8]}-{_config_key(train_config)}"
+    if not (out / "adapter_config.json").is_file():
+        train_from_data(data, base, out, train_config)
+    return out
+
+
+def run_model_eval(data_dir: Path, json_out: Path, settings, *, base: Path | None = None,
+                   adapter: Path | None = None, adapters_dir: Path | None = None, limit: int = 48,
+                   train_config=None, data_config=None, methods: Sequence[str] = ("zero-shot", "few-shot", "fine-tuned"),
+                   tasks: Sequence[str] = tuple(EVALUATORS)) -> dict:
+    """Build (or reuse) the training data and the adapter, evaluate every method, write the report."""
+    from agent.llm.model_files import resolve_model_dir
+    from evals.report import write_eval_report
+    from finetune.adapters import AdapterStore
+    from finetune.build import folder_digest, load_split
+    from finetune.config import DataConfig, TrainConfig
+    from finetune.fewshot import FewShotPrompter
+    from finetune.generation import LocalModel
+    from retrieval.embeddings import build_embedder
+
+    data_config = data_config or DataConfig()
+    train_config = train_config or TrainConfig()
+    base = resolve_model_dir(str(base) if base else None, settings.model_cache)
+    cache = settings.cache_dir / "finetune"
+    data = _cached_training_data(data_dir, cache, data_config)
+    test = load_split(data, "test")
+    if test is None:
+        from shopwise.errors import UserFacingError
+        raise UserFacingError(f"{data_dir} gave no held-out examples: it needs more items or events")
+    results: dict[str, dict[str, float]] = {}
+    facts: dict[str, object] = {"base_model": base.name, "examples_per_task": limit,
+                                "source_digest": folder_digest(data_dir)}
+    if "ranking" in tasks:
+        results["random"] = {"ranking_ndcg_at_10": random_ranking_ndcg(test, limit)}
+    base_model = LocalModel.load(base)
+    if "zero-shot" in methods:
+        results["zero-shot"] = evaluate_method(Method("zero-shot", base_model), test, limit, tasks)
+    if "few-shot" in methods:
+        prompter = FewShotPrompter.from_training_data(data, build_embedder(settings.embedder, settings.model_cache))
+        results["few-shot"] = evaluate_method(Method("few-shot", base_model, prompter), test, limit, tasks)
+    del base_model
+    if "fine-tuned" in methods:
+        adapter = adapter or _cached_adapter(data, base, cache, train_config)
+        summary = adapter / "training_summary.json"
+        if summary.is_file():
+            trained = json.loads(summary.read_text())
+            facts.update(train_steps=trained.get("steps"), train_wall_seconds=trained.get("wall_seconds"),
+                         train_steps_per_second=trained.get("steps_per_second"))
+        results["fine-tuned"] = evaluate_method(Method("fine-tuned", LocalModel.load(base, adapter)), test, limit, tasks)
+    if adapters_dir is not None:
+        for version in AdapterStore(adapters_dir).versions():
+            name = f"online-{version.name}"
+            results[name] = evaluate_method(Method(name, LocalModel.load(base, version.path)), test, limit, tasks)
+    payload = {"task": "model", "dataset": data_dir.name,
+               "default": "fine-tuned" if "fine-tuned" in results else next(iter(results)),
+               "methods": results, **facts}
+    write_eval_report(json_out, payload)
+    return payload

@@ -1,0 +1,74 @@
+"""Typed configuration of the fine-tuning recipes, with defaults that are sane on a 2-core CPU.
+
+Parsed once at the entry point (CLI flags) and passed down; nothing reads the environment here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """How `finetune data` turns a dataset folder into supervised examples."""
+
+    seed: int = 13
+    test_user_share: float = 0.2          # users held out entirely (their examples only in test)
+    understanding_per_item: int = 2       # synthetic shopper requests per seed item
+    max_understanding: int = 1_500
+    max_ranking_per_user: int = 3         # (prefix -> next item) examples per training user
+    max_explanation: int = 600
+    max_dialogue: int = 300
+    candidates: int = 20                  # 1 target + 19 negatives, as candidates.jsonl
+    history_items: int = 4                # most recent items shown in a ranking prompt
+    title_words: int = 6                  # titles are cut so 20 candidates fit in the context
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.test_user_share < 1.0:
+            raise ValueError("test_user_share must be between 0 and 1")
+        if not 2 <= self.candidates <= 26:
+            raise ValueError("candidates must be 2..26 (one letter label each)")
+
+
+@dataclass(frozen=True)
+class LoraSettings:
+    r: int = 8
+    alpha: int = 16
+    dropout: float = 0.05
+    target_modules: tuple[str, ...] = ("q_proj", "v_proj")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """LoRA SFT. bf16 stays off on CPU: TRL's default bf16=True is ~17x slower on this machine."""
+
+    max_steps: int = 60
+    batch_size: int = 4
+    gradient_accumulation: int = 1
+    learning_rate: float = 1e-3
+    warmup_steps: int = 3
+    max_length: int = 640
+    gradient_checkpointing: bool = True
+    lora: LoraSettings = field(default_factory=LoraSettings)
+    seed: int = 13
+    logging_steps: int = 5
+    max_train_examples: int | None = None   # None: the whole train split
+    device: str = "auto"                    # "auto" | "cpu" | "cuda"
+
+    def __post_init__(self) -> None:
+        if self.max_steps < 1 or self.batch_size < 1 or self.max_length < 32:
+            raise ValueError("max_steps and batch_size must be >= 1 and max_length >= 32")
+        if self.device not in ("auto", "cpu", "cuda"):
+            raise ValueError("device must be auto, cpu or cuda")
+
+
+@dataclass(frozen=True)
+class OnlineConfig:
+    """One online round: fresh events + a replay sample -> continue training -> gate -> promote."""
+
+    replay_share: float = 0.5             # replayed old examples per new example
+    max_steps: int = 12
+    gate_examples: int = 40
+    tolerance: float = 0.0                # promote when new score >= current score - tolerance
+    max_new_examples: int = 400
+    seed: int = 13

@@ -1,0 +1,85 @@
+"""Few-shot prompting, the no-training baseline: for each request, the most similar training
+examples of the same task (MiniLM cosine similarity) are placed before it as worked turns.
+
+The agent calls `FewShotPrompter.messages(task, user_text)` when no adapter is loaded; build the
+prompter once from a `finetune data` folder (or any examples) with the shared embedder.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from finetune.prompts import SYSTEM, TASKS
+
+log = logging.getLogger(__name__)
+DEFAULT_SHOTS = {"understanding": 3, "ranking": 1, "explanation": 2, "dialogue": 2}
+
+
+@dataclass(frozen=True)
+class Shot:
+    query: str
+    user_text: str
+    target: str
+
+
+class FewShotPrompter:
+    def __init__(self, shots: dict[str, Sequence[Shot]], embedder, shots_per_task: dict[str, int] | None = None):
+        self.embedder = embedder
+        self.shots = {task: list(items) for task, items in shots.items() if items}
+        self.shots_per_task = {**DEFAULT_SHOTS, **(shots_per_task or {})}
+        self._vectors: dict[str, np.ndarray] = {}
+
+    @classmethod
+    def from_rows(cls, rows, embedder, shots_per_task: dict[str, int] | None = None) -> "FewShotPrompter":
+        """Rows in the `finetune data` format (task, prompt, completion, query)."""
+        shots: dict[str, list[Shot]] = {task: [] for task in TASKS}
+        for row in rows:
+            shots.setdefault(row["task"], []).append(
+                Shot(row["query"], row["prompt"][-1]["content"], row["completion"][0]["content"]))
+        return cls(shots, embedder, shots_per_task)
+
+    @classmethod
+    def from_training_data(cls, data: Path, embedder, max_per_task: int = 400) -> "FewShotPrompter":
+        from finetune.build import load_split
+
+        train = load_split(data, "train")
+        rows = [] if train is None else list(train)
+        kept: dict[str, int] = {}
+        picked = []
+        for row in rows:                       # cap the pool so embedding it stays a few seconds
+            if kept.get(row["task"], 0) < max_per_task:
+                kept[row["task"]] = kept.get(row["task"], 0) + 1
+                picked.append(row)
+        return cls.from_rows(picked, embedder)
+
+    def _task_vectors(self, task: str) -> np.ndarray:
+        if task not in self._vectors:
+            self._vectors[task] = self.embedder.embed([shot.query for shot in self.shots[task]])
+        return self._vectors[task]
+
+    def select(self, task: str, query: str, k: int | None = None, exclude_user_text: str | None = None) -> list[Shot]:
+        """The k shots most similar to `query`, most similar last (nearest the request)."""
+        k = self.shots_per_task.get(task, 2) if k is None else k
+        pool = self.shots.get(task, [])
+        if k <= 0 or not pool:
+            return []
+        scores = self._task_vectors(task) @ self.embedder.embed([query])[0]
+        order = [i for i in np.argsort(-scores) if pool[i].user_text != exclude_user_text][:k]
+        return [pool[i] for i in reversed(order)]
+
+    def messages(self, task: str, user_text: str, query: str | None = None, k: int | None = None) -> list[dict]:
+        """Chat messages: the task's system prompt, k worked examples, then the request."""
+        chat = [{"role": "system", "content": SYSTEM[task]}]
+        for shot in self.select(task, query or user_text, k, exclude_user_text=user_text):
+            chat += [{"role": "user", "content": shot.user_text}, {"role": "assistant", "content": shot.target}]
+        chat.append({"role": "user", "content": user_text})
+        return chat
+
+
+def zero_shot_messages(task: str, user_text: str) -> list[dict]:
+    return [{"role": "system", "content": SYSTEM[task]}, {"role": "user", "content": user_text}]

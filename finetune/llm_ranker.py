@@ -1,0 +1,59 @@
+"""LLM-as-ranker (LlamaRec style): the history and the candidates go into one prompt, each
+candidate labelled with a letter; one forward pass gives the next-token log-probability of every
+letter, which is that candidate's score. No generation, so ranking never waits on decoding.
+
+More candidates than letters are scored in windows of `window` (scores of different windows come
+from different prompts; the chat turn's ranker uses them as one signal among several).
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+from agent.ranking.interface import Candidate, RankedItem, RankingContext
+from finetune.prompts import LABELS, messages, ranking_user_text
+from retrieval.catalog import Item
+
+SIGNAL = "llm"
+
+
+class LLMRanker:
+    def __init__(self, model, history: Callable[[RankingContext], Sequence[Item]] | None = None,
+                 window: int = 20, title_words: int = 8, history_items: int = 5, prompter=None):
+        """`model` is a `finetune.generation.LocalModel` (base or with a merged adapter); `history`
+        returns the items a context's user bought, oldest first; `prompter` (optional
+        FewShotPrompter) adds worked examples when no adapter is loaded."""
+        if not 2 <= window <= len(LABELS):
+            raise ValueError(f"window must be 2..{len(LABELS)}")
+        self.model = model
+        self.history = history or (lambda context: ())
+        self.window = window
+        self.title_words = title_words
+        self.history_items = history_items
+        self.prompter = prompter
+
+    def chat(self, history: Sequence[Item], candidates: Sequence[Item]) -> list[dict]:
+        text = ranking_user_text(list(history)[-self.history_items:], candidates, self.title_words)
+        if self.prompter is not None:
+            query = " ".join(item.title for item in list(history)[-2:]) or text
+            return self.prompter.messages("ranking", text, query=query)
+        return messages("ranking", text)
+
+    def scores(self, history: Sequence[Item], candidates: Sequence[Item]) -> list[float]:
+        """One score (log-probability of its letter) per candidate, in the candidates' order."""
+        windows = [list(candidates[i:i + self.window]) for i in range(0, len(candidates), self.window)]
+        chats = [self.chat(history, window) for window in windows]
+        labels = [list(LABELS[:len(window)]) for window in windows]
+        per_window = self.model.label_scores(chats, labels) if chats else []
+        return [score for window_scores in per_window for score in window_scores]
+
+    def signal(self, context: RankingContext, candidates: Sequence[Candidate]) -> dict[str, float]:
+        """item_id -> score, for the chat turn's ranker to combine with its other signals."""
+        items = [candidate.item for candidate in candidates]
+        return dict(zip((item.item_id for item in items), self.scores(self.history(context), items)))
+
+    def rank(self, context: RankingContext, candidates: list[Candidate], k: int) -> list[RankedItem]:
+        """The `Ranker` protocol, with the LLM as the only signal."""
+        scored = self.signal(context, candidates)
+        ranked = sorted(candidates, key=lambda c: -scored[c.item.item_id])[:k]
+        return [RankedItem(c.item, scored[c.item.item_id], {SIGNAL: 1.0}) for c in ranked]

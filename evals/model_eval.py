@@ -101,7 +101,8 @@ def faithfulness(sentence: str, source: str) -> tuple[bool, float]:
     source_folded = source.lower()
     source_words = set(_WORD.findall(source_folded))
     numbers = _NUMBER.findall(sentence)
-    words = [w for w in _WORD.findall(sentence.lower()) if w not in _FRAME and len(w) > 2]
+    words = [w.removesuffix("'s") for w in _WORD.findall(sentence.lower())]
+    words = [w for w in words if w not in _FRAME and len(w) > 2]
     supported_numbers = [n for n in numbers if n in _NUMBER.findall(source)]
     supported_words = [w for w in words if w in source_words or w.rstrip("s") in source_words]
     claims = len(numbers) + len(words)

@@ -48,8 +48,10 @@ class LocalModel:
     def generate(self, chats: Sequence[list[dict]], max_new_tokens: int = 96, batch_size: int = 8) -> list[str]:
         import torch
 
+        from tqdm.auto import tqdm
+
         outputs: list[str] = []
-        for start in range(0, len(chats), batch_size):
+        for start in tqdm(range(0, len(chats), batch_size), desc="generating", unit="batch", leave=False):
             batch = self._encode(chats[start:start + batch_size])
             with torch.inference_mode():
                 tokens = self.model.generate(**batch, max_new_tokens=max_new_tokens, do_sample=False,
@@ -69,8 +71,11 @@ class LocalModel:
         """Log-probabilities of each label token as the first answer token: one forward pass per chat."""
         import torch
 
+        from tqdm.auto import tqdm
+
         scores: list[list[float]] = []
-        for start in range(0, len(chats), batch_size):
+        for start in tqdm(range(0, len(chats), batch_size), desc="scoring", unit="batch", leave=False,
+                          disable=len(chats) <= batch_size):
             batch = self._encode(chats[start:start + batch_size])
             with torch.inference_mode():
                 logits = self.model(**batch).logits[:, -1, :].float()

@@ -1,0 +1,66 @@
+"""Evaluation metrics of `eval model` against values computed by hand."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from evals.model_eval import (constraint_pairs, faithfulness, grounded_question, pair_f1, parse_constraints,
+                              ranking_ndcg, understanding_scores)
+from agent.understanding.constraints import Constraints
+
+GOLD = '{"need": "shampoo", "price_max": 20.0, "brands": ["Acme"], "attributes": {"Scent": "Rose"}}'
+
+
+def test_exact_reply_scores_f1_one_and_need_is_ignored():
+    reply = '{"need": "hair wash", "price_max": 20, "brands": ["acme"], "attributes": {"scent": "rose"}}'
+    assert understanding_scores(reply, GOLD) == (True, 1.0)
+
+
+def test_partial_reply_f1_by_hand():
+    # predicted {price_max 20, brand acme, brand zento}; gold {price_max 20, brand acme, scent rose}
+    # precision 2/3, recall 2/3 -> F1 2/3
+    reply = '{"price_max": 20, "brands": ["Acme", "Zento"]}'
+    valid, f1 = understanding_scores(reply, GOLD)
+    assert valid and f1 == pytest.approx(2 / 3)
+
+
+def test_invalid_replies_count_as_empty_predictions():
+    assert understanding_scores("Sure! Here is JSON: {", GOLD) == (False, 0.0)
+    assert understanding_scores('{"price_max": "cheap"}', GOLD) == (False, 0.0)     # schema violation
+    assert understanding_scores('{"colour": "red"}', GOLD) == (False, 0.0)          # unknown key
+    assert understanding_scores("[1, 2]", '{"need": "x"}') == (False, 1.0)         # both empty -> 1.0
+
+
+def test_pairs_and_f1_edge_cases():
+    pairs = constraint_pairs(Constraints(price_min=5, exclude_brands=["Nike"], soft_preferences=["Light "]))
+    assert pairs == {("price_min", "5"), ("exclude_brand", "nike"), ("soft", "light")}
+    assert pair_f1(set(), set()) == 1.0 and pair_f1({1}, set()) == 0.0
+    assert parse_constraints('{"min_rating": 4}').min_rating == 4
+
+
+def test_ranking_ndcg_by_hand():
+    candidates = ["a", "b", "c", "d"]
+    assert ranking_ndcg([0.1, 0.9, 0.5, 0.2], candidates, "b") == 1.0
+    # target ranked third: 1 / log2(3 + 1) = 0.5
+    assert ranking_ndcg([0.9, 0.3, 0.5, 0.2], candidates, "b") == pytest.approx(1 / math.log2(4))
+    # ranked last of four: 1 / log2(5); outside the top k: zero
+    assert ranking_ndcg([0.9, 0.1, 0.5, 0.2], candidates, "b") == pytest.approx(1 / math.log2(5))
+    assert ranking_ndcg([0.9, 0.1, 0.5, 0.2], candidates, "b", k=2) == 0.0
+
+
+def test_faithfulness_flags_invented_facts():
+    source = "Item: Acme Rose Cream\nBrand: Acme\nRating: 4.5 out of 5 from 12 ratings"
+    assert faithfulness("Acme's Rose Cream is rated 4.5 out of 5 by 12 shoppers.", source) == (True, 1.0)
+    faithful, support = faithfulness("Acme's Rose Cream is rated 4.9 out of 5.", source)
+    assert not faithful and support == pytest.approx(4 / 5)       # numbers 4.9 (invented), 5; words acme, rose, cream
+    faithful, _ = faithfulness("This waterproof vegan cream from Zento is rated 4.5.", source)
+    assert not faithful                                               # waterproof, vegan, zento invented
+    assert faithfulness("", source) == (False, 0.0)
+
+
+def test_grounded_question_needs_a_question_and_a_real_option():
+    assert grounded_question("Which scent do you like: Rose or Mint?", ["Rose", "Mint"])
+    assert not grounded_question("Which scent do you like?", ["Rose", "Mint"])
+    assert not grounded_question("Rose is nice.", ["Rose"])

@@ -39,13 +39,14 @@ def detect_followup(message: str, state: DialogueState) -> FollowUp | None:
     text = fold(message)
     if RESET.search(text):
         return FollowUp("reset", RESET.search(text).group(0))
-    if not state.last_shown:
+    if not state.has_request:
         return None
     for kind, pattern in (("more_like", MORE_LIKE), ("other_brand", OTHER_BRAND),
                           ("cheaper", CHEAPER), ("pricier", PRICIER), ("show_more", SHOW_MORE)):
         match = pattern.search(text)
-        if match:
-            return FollowUp(kind, match.group(0).strip(), _referenced(match, state.last_shown))
+        if match and (state.last_shown or kind in ("other_brand", "cheaper", "pricier", "more_like")):
+            item = _referenced(match, state.last_shown) if state.last_shown else None
+            return FollowUp(kind, match.group(0).strip(), item)
     return None
 
 
@@ -62,6 +63,9 @@ def apply_followup(followup: FollowUp, constraints: Constraints, state: Dialogue
     """The standing constraints changed as the follow-up asks (prices relative to what was shown)."""
     data = constraints.model_dump()
     prices = [item.price for item in state.last_shown if item.price is not None]
+    if not prices:       # nothing was shown: move the standing limits instead
+        prices = [p for p in (data["price_max"] and data["price_max"] * 0.8 + 0.01,
+                              data["price_min"] and data["price_min"] * 1.25 - 0.01) if p]
     if followup.kind == "cheaper" and prices:     # cheaper than most of what was shown
         data["price_max"] = round(sorted(prices)[len(prices) // 2] - 0.01, 2)
         if data["price_min"] is not None and data["price_min"] > data["price_max"]:
@@ -70,8 +74,9 @@ def apply_followup(followup: FollowUp, constraints: Constraints, state: Dialogue
         data["price_min"] = round(sorted(prices)[len(prices) // 2] + 0.01, 2)
         if data["price_max"] is not None and data["price_max"] < data["price_min"]:
             data["price_max"] = None
-    elif followup.kind == "other_brand" and followup.item is not None and followup.item.brand:
-        brand = followup.item.brand
-        data["exclude_brands"] = list(dict.fromkeys(data["exclude_brands"] + [brand]))
-        data["brands"] = [b for b in data["brands"] if fold(b) != fold(brand)]
+    elif followup.kind == "other_brand":
+        # the brand of the item referred to, or (nothing shown) the brands asked for so far
+        named = [followup.item.brand] if followup.item is not None and followup.item.brand else list(data["brands"])
+        data["exclude_brands"] = list(dict.fromkeys(data["exclude_brands"] + named))
+        data["brands"] = [b for b in data["brands"] if fold(b) not in {fold(n) for n in named}]
     return Constraints.model_validate(data)

@@ -17,7 +17,7 @@ from agent.understanding.vocabulary import COLOUR_NAMES, COMMON_WORDS, CatalogVo
 from retrieval.documents import fold
 
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-SENTENCE = re.compile(r"[^.!?]+(?:[.!?]+|$)")
+SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+")       # "4.6 m" and "StarTech.com" stay whole
 NEGATED = re.compile(r"\b(no|not|without|lacks?|doesn'?t have|does not have)\b[^.]{0,25}$")
 # Words an explanation may use about any item: they state no fact of their own.
 PLAIN_WORDS = frozenset(
@@ -83,6 +83,13 @@ class FaithfulnessGuard:
         problems += self._false_features(text, facts)
         return Verdict(sentence, tuple(dict.fromkeys(problems)))
 
+    def states_a_fact(self, sentence: str, facts: ItemFacts) -> bool:
+        """Whether the sentence says something about this item (a record word or number), not just praise."""
+        record = fold(facts.record_text())
+        record_words = {w for w in words(record) if w not in PLAIN_WORDS and len(w) > 2}
+        text_words = set(words(fold(sentence)))
+        return bool(text_words & record_words) or bool(_numbers(fold(sentence)) & _numbers(record))
+
     def _foreign_brands(self, text: str, sentence: str, facts: ItemFacts, record: str) -> list[str]:
         own = fold(facts.item.brand) if facts.item.brand else None
         problems = []
@@ -108,4 +115,4 @@ class FaithfulnessGuard:
 
 
 def split_sentences(text: str) -> list[str]:
-    return [s.strip() for s in SENTENCE.findall(text) if s.strip()]
+    return [s.strip() for s in SENTENCE_BREAK.split(text) if s.strip()]

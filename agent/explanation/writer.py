@@ -91,6 +91,8 @@ class ExplanationWriter:
         if len(sentence) < MIN_SENTENCE_CHARS:
             return ("too short",)
         problems: list[str] = []
+        if not self.guard.states_a_fact(sentence, facts):
+            problems.append("states no fact of the item")
         for part in split_sentences(sentence):
             problems += self.guard.check(part, facts).problems
         return tuple(problems)

@@ -63,8 +63,11 @@ class LocalChatModel:
 
     # -- generation ----------------------------------------------------------------------------
     def _inputs(self, messages: list[Message]):
+        # A trailing assistant message is a prefix the model continues ("It ..."), not a finished turn.
+        prefill = bool(messages) and messages[-1]["role"] == "assistant"
         return self.tokenizer.apply_chat_template(
-            list(messages), add_generation_prompt=True, return_tensors="pt", return_dict=True)
+            list(messages), add_generation_prompt=not prefill, continue_final_message=prefill,
+            return_tensors="pt", return_dict=True)
 
     def stream(self, messages: list[Message], *, max_tokens: int, stop: tuple[str, ...] = ()) -> Iterator[str]:
         from transformers import TextIteratorStreamer

@@ -23,14 +23,14 @@ from profiles.decay import DAY, decay_factors
 
 FEATURES = (
     "sim_max", "sim_profile", "sim_last", "brand_share", "leaf_share", "parent_share", "price_gap",
-    "sequence", "co_history", "co_last", "co_session",
+    "sequence", "lexical_history", "co_history", "co_last", "co_session",
     "pop_all", "pop_30d", "pop_7d", "days_since_seen", "days_since_first", "never_seen",
     "rating", "rating_count", "query_sim",
 )
 SIGNAL_OF = {
     "sim_max": "profile_affinity", "sim_profile": "profile_affinity", "brand_share": "profile_affinity",
     "leaf_share": "profile_affinity", "parent_share": "profile_affinity", "price_gap": "profile_affinity",
-    "sequence": "sequence", "sim_last": "sequence",
+    "sequence": "sequence", "sim_last": "sequence", "lexical_history": "profile_affinity",
     "co_history": "co_purchase", "co_last": "co_purchase", "co_session": "co_purchase",
     "pop_all": "popularity", "pop_30d": "popularity", "pop_7d": "popularity",
     "days_since_seen": "popularity", "days_since_first": "popularity", "never_seen": "popularity",
@@ -71,10 +71,9 @@ def _share(values: np.ndarray, history_values: np.ndarray, weights: np.ndarray, 
     known = history_values >= 0
     if not known.any():
         return np.zeros(len(rows))
-    table: dict[int, float] = {}
-    for value, weight in zip(history_values[known], weights[known]):
-        table[int(value)] = table.get(int(value), 0.0) + float(weight)
-    return np.array([table.get(int(v), 0.0) if v >= 0 else 0.0 for v in values[rows]])
+    table = np.bincount(history_values[known], weights=weights[known], minlength=int(values.max()) + 1)
+    candidate = values[rows]
+    return np.where(candidate >= 0, table[np.maximum(candidate, 0)], 0.0)
 
 
 def profile_vector(space: ItemSpace, history: History, half_life_days: float) -> np.ndarray | None:
@@ -88,7 +87,8 @@ def profile_vector(space: ItemSpace, history: History, half_life_days: float) ->
 def compute_features(space: ItemSpace, log: InteractionLog, history: History, rows: np.ndarray,
                      before: float = np.inf, sequence_scores: np.ndarray | None = None,
                      query_vector: np.ndarray | None = None,
-                     config: FeatureConfig = FeatureConfig()) -> np.ndarray:
+                     config: FeatureConfig = FeatureConfig(),
+                     lexical_scores: np.ndarray | None = None) -> np.ndarray:
     """(len(rows), len(FEATURES)) matrix for the candidate catalog rows."""
     rows = np.asarray(rows, dtype=np.int64)
     n = len(rows)
@@ -112,6 +112,8 @@ def compute_features(space: ItemSpace, log: InteractionLog, history: History, ro
         out[:, column["co_session"]] = np.log1p(log.co_counts(unique_rows, before, session_only=True)[rows])
     if sequence_scores is not None:
         out[:, column["sequence"]] = sequence_scores[rows]
+    if lexical_scores is not None:
+        out[:, column["lexical_history"]] = lexical_scores[rows]
     out[:, column["pop_all"]] = np.log1p(log.counts(before)[rows])
     if np.isfinite(before):
         out[:, column["pop_30d"]] = np.log1p(log.counts(before, 30 * DAY)[rows])

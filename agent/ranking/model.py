@@ -20,6 +20,7 @@ from agent.ranking.combiner import LinearCombiner, fit_pairwise
 from agent.ranking.features import FeatureConfig, History, compute_features
 from agent.ranking.interactions import InteractionConfig, InteractionLog
 from agent.ranking.item_space import ItemSpace
+from agent.ranking.lexical_history import HistoryLexicalMatcher
 from agent.ranking.sequential import SequentialConfig, SequentialModel
 
 log = logging.getLogger(__name__)
@@ -28,8 +29,9 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class RankerTrainingConfig:
     random_negatives: int = 19
-    hard_negatives: int = 10           # close to the history in the item space: teaches fine ranking
-    examples_per_user: int = 1
+    hard_negatives: int = 0            # items near the history; random ones match how shoppers are measured
+    rerank_depth: int = 50             # stage 2 re-orders stage 1's top items when ranking more than this
+    examples_per_user: int = 3
     regularization: float = 1.0
     seed: int = 0
     sequential: SequentialConfig = field(default_factory=SequentialConfig)
@@ -72,23 +74,50 @@ class RankingModel:
     sequential: SequentialModel
     combiner: LinearCombiner
     config: RankerTrainingConfig
+    lexical: HistoryLexicalMatcher | None = None
+    reranker: LinearCombiner | None = None
+
+    def __post_init__(self) -> None:
+        self.lexical = self.lexical or HistoryLexicalMatcher(self.space)
 
     def features(self, history: History, rows: np.ndarray, before: float = np.inf,
                  query_vector: np.ndarray | None = None) -> np.ndarray:
         sequence = self.sequential.scores(history.rows) if len(history) else None
+        lexical = self.lexical.scores(history.rows) if len(history) else None
         return compute_features(self.space, self.log, history, rows, before, sequence, query_vector,
-                                self.config.features)
+                                self.config.features, lexical)
 
     def score(self, history: History, rows: np.ndarray, before: float = np.inf,
               query_vector: np.ndarray | None = None) -> np.ndarray:
-        return self.combiner.score(self.features(history, rows, before, query_vector))
+        return self.cascade(self.features(history, rows, before, query_vector))
+
+    def cascade(self, features: np.ndarray) -> np.ndarray:
+        """Stage 1 scores everything; stage 2, fitted on stage 1's hardest mistakes, re-orders its top."""
+        scores = self.combiner.score(features)
+        depth = self.config.rerank_depth
+        if self.reranker is None or len(scores) <= depth:
+            return scores
+        top = np.argpartition(-scores, depth)[:depth]
+        reranked = self.reranker.score(features[top])
+        scores[top] = scores.max() + 1.0 + (reranked - reranked.min())
+        return scores
+
+    def explain(self, features: np.ndarray) -> tuple[np.ndarray, list[dict[str, float]]]:
+        """Scores and per-signal contributions from the stage that decided each row's place."""
+        scores = self.cascade(features.copy())
+        contributions = self.combiner.contributions(features)
+        if self.reranker is not None and len(scores) > self.config.rerank_depth:
+            top = np.argsort(-scores)[: self.config.rerank_depth]
+            for row, parts in zip(top, self.reranker.contributions(features[top])):
+                contributions[row] = parts
+        return scores, contributions
 
     def save(self, path: Path) -> None:
         import torch
 
         path.parent.mkdir(parents=True, exist_ok=True)
         torch.save({"sequential": self.sequential.state(), "combiner": self.combiner.to_dict(),
-                    "item_ids": self.space.ids}, path)
+                    "reranker": self.reranker.to_dict() if self.reranker else None, "item_ids": self.space.ids}, path)
 
     @classmethod
     def load(cls, path: Path, space: ItemSpace, log: InteractionLog,
@@ -99,8 +128,9 @@ class RankingModel:
         if state["item_ids"] != space.ids:
             from shopwise.errors import UserFacingError
             raise UserFacingError(f"{path} was trained on another catalog: run `shopwise train ranker --data DIR` again")
+        reranker = LinearCombiner.from_dict(state["reranker"]) if state.get("reranker") else None
         return cls(space, log, SequentialModel.from_state(state["sequential"], space.vectors),
-                   LinearCombiner.from_dict(state["combiner"]), config)
+                   LinearCombiner.from_dict(state["combiner"]), config, reranker=reranker)
 
 
 def _negatives(space: ItemSpace, touched: set[int], target: int, history: History, rng,
@@ -118,8 +148,10 @@ def _negatives(space: ItemSpace, touched: set[int], target: int, history: Histor
 
 
 def combiner_lists(space: ItemSpace, interactions: InteractionLog, sequential: SequentialModel,
-                   sequences: dict[str, list], config: RankerTrainingConfig) -> list[np.ndarray]:
-    """Feature lists (chosen item first, then negatives) for each shopper's last training events."""
+                   sequences: dict[str, list], config: RankerTrainingConfig,
+                   lexical: HistoryLexicalMatcher, stage_one: LinearCombiner | None = None) -> list[np.ndarray]:
+    """Feature lists (chosen item first, then negatives) for each shopper's last training events:
+    random negatives for stage 1, or stage 1's own top-ranked mistakes for stage 2."""
     rng = np.random.default_rng(config.seed)
     lists = []
     for user in sorted(sequences):
@@ -134,9 +166,15 @@ def combiner_lists(space: ItemSpace, interactions: InteractionLog, sequential: S
             if row in history.rows:
                 continue
             rows = np.array([row] + _negatives(space, touched, row, history, rng, config), dtype=np.int64)
-            scores = sequential.scores(history.rows)
-            lists.append(compute_features(space, interactions, history, rows, target.ts, scores, None,
-                                          config.features))
+            if stage_one is not None:
+                rows = np.concatenate([[row], np.setdiff1d(np.arange(len(space)), list(touched | {row}))])
+            features = compute_features(space, interactions, history, rows, target.ts,
+                                        sequential.scores(history.rows), None, config.features,
+                                        lexical.scores(history.rows))
+            if stage_one is not None:
+                others = 1 + np.argsort(-stage_one.score(features[1:]))[: config.rerank_depth]
+                features = features[np.concatenate([[0], others])]
+            lists.append(features)
     return lists
 
 
@@ -148,13 +186,16 @@ def train_ranking_model(space: ItemSpace, events, config: RankerTrainingConfig =
     fitting = drop_last(sequences, config.examples_per_user)
     early = SequentialModel.train(space.vectors, [history_of(space, s, config.interactions).rows.tolist()
                                                   for s in fitting.values()], config.sequential, show_progress)
-    lists = combiner_lists(space, interactions, early, sequences, config)
+    lexical = HistoryLexicalMatcher(space)
+    lists = combiner_lists(space, interactions, early, sequences, config, lexical)
     if not lists:
         from shopwise.errors import UserFacingError
         raise UserFacingError("not enough behaviour to learn ranking weights: shoppers need at least 3 events")
     combiner = fit_pairwise(lists, config.regularization, config.seed)
+    hard_lists = combiner_lists(space, interactions, early, sequences, config, lexical, stage_one=combiner)
+    reranker = fit_pairwise(hard_lists, config.regularization, config.seed)
     log.info("combiner fitted on %d lists: %s", len(lists),
              ", ".join(f"{n}={w:+.2f}" for n, w in zip(combiner.names, combiner.weights)))
     final = SequentialModel.train(space.vectors, [history_of(space, s, config.interactions).rows.tolist()
                                                   for s in sequences.values()], config.sequential, show_progress)
-    return RankingModel(space, interactions, final, combiner, config)
+    return RankingModel(space, interactions, final, combiner, config, lexical, reranker)

@@ -22,9 +22,9 @@ class SequentialConfig:
     hidden: int = 64
     layers: int = 2
     heads: int = 2
-    max_len: int = 50
+    max_len: int = 20
     dropout: float = 0.3
-    epochs: int = 60
+    epochs: int = 40
     batch_size: int = 128
     learning_rate: float = 2e-3
     weight_decay: float = 1e-4

@@ -32,7 +32,6 @@ RATING_MIN = re.compile(r"\b(?:at least|min(?:imum)?|over|above)?\s*(\d(?:\.\d)?
 RATING_GOOD = re.compile(r"\b(?:highly|well|top|best|good)[ -]rated\b|\bgood reviews\b|\bwell reviewed\b")
 NEGATION = re.compile(r"(?:\bnot|\bno|\bexcept|\bwithout|\bother than|\banything but|\bavoid|\bnon|\bexclude|\bexcluding|\bhate|\bdon'?t want)[\s-]+(?:\w+\s+){0,1}$")
 FEATURE_NEGATION = re.compile(r"(?:\bwithout|\bno|\bnot|\bnon)[\s-]+$")
-PURPOSE = re.compile(r"\bfor\s+((?:[a-z]+\s*){1,3})")
 STOPWORDS = frozenset(
     "a an the i im i'm me my we you your it its is are be to of in on at by with and or but "
     "for from want wants need needs looking look find show give get buy please some something "
@@ -41,7 +40,14 @@ STOPWORDS = frozenset(
     "between budget dollars dollar euros euro usd eur bucks what which who do does have has "
     "recommend suggest hi hello hey thanks thank there here also just really very much so "
     "stars star rated rating reviews well top not no without except other brand brands "
-    "help shopping buying options option maybe perhaps kind sort thing stuff least most".split())
+    "help shopping buying options option maybe perhaps kind sort thing stuff least most only just "
+    "instead rather too either".split())
+# A category or feature word right before one of these names a part or an accessory, not the
+# product: "notebook bag", "hdmi adapter".
+ACCESSORY_NEXT = re.compile(
+    r"\s+(?:bags?|cases?|sleeves?|covers?|chargers?|adapters?|stands?|docks?|docking|locks?|cables?|"
+    r"batter(?:y|ies)|mounts?|holders?|brackets?|skins?|protectors?|power supply|straps?|pouch|"
+    r"converters?|splitters?|extenders?|ports?|connectors?|switch(?:es)?|to)\b")
 
 
 @dataclass
@@ -67,9 +73,9 @@ def extract_rules(message: str, vocabulary: CatalogVocabulary) -> RuleExtraction
     _category(text, vocabulary, found, consumed, matched)
     _colour(text, vocabulary, found, consumed, matched)
     _features(text, vocabulary, found, consumed, matched)
-    purpose = PURPOSE.search(text)
+    purpose = _purpose(text, consumed)
     if purpose:
-        found["soft_preferences"].append("for " + purpose.group(1).strip())
+        found["soft_preferences"].append(purpose)
     need_words = _leftover_words(text, consumed)
     constraints = Constraints(need=" ".join(need_words) or None, **found)
     return RuleExtraction(constraints, need_words, matched)
@@ -154,7 +160,7 @@ def _brands(text: str, original: str, vocabulary: CatalogVocabulary, found: dict
 
 def _category(text: str, vocabulary: CatalogVocabulary, found: dict, consumed: list, matched: list) -> None:
     for start, end, phrase, category in _phrase_spans(text, vocabulary.categories):
-        if _free((start, end), consumed):
+        if _free((start, end), consumed) and not ACCESSORY_NEXT.match(text, end):
             found["category"] = category
             consumed.append((start, end))
             matched.append(phrase)
@@ -174,15 +180,36 @@ def _colour(text: str, vocabulary: CatalogVocabulary, found: dict, consumed: lis
 
 def _features(text: str, vocabulary: CatalogVocabulary, found: dict, consumed: list, matched: list) -> None:
     for start, end, phrase, name in _phrase_spans(text, vocabulary.features):
-        if _free((start, end), consumed):
+        if _free((start, end), consumed) and not ACCESSORY_NEXT.match(text, end):
             negated = FEATURE_NEGATION.search(text[max(0, start - 12):start]) is not None
             found["attributes"][name] = not negated
             consumed.append((start, end))
             matched.append(("no " if negated else "") + phrase)
 
 
-def _leftover_words(text: str, consumed: list[tuple[int, int]]) -> list[str]:
+def _purpose(text: str, consumed: list[tuple[int, int]]) -> str | None:
+    """'for cycling', 'for my daughter': the words after 'for' up to the next filler word."""
+    tokens = WORD.findall(_blank(text, consumed))
+    if "for" not in tokens:
+        return None
+    after = tokens[tokens.index("for") + 1:]
+    wanted = []
+    for token in after:
+        if token in STOPWORDS and token not in {"my", "the"}:
+            break
+        wanted.append(token)
+        if len(wanted) == 3:
+            break
+    content = [w for w in wanted if w not in {"my", "the"}]
+    return "for " + " ".join(content) if content else None
+
+
+def _blank(text: str, consumed: list[tuple[int, int]]) -> str:
     kept = list(text)
     for start, end in consumed:
         kept[start:end] = " " * (end - start)
-    return [w for w in WORD.findall("".join(kept)) if w not in STOPWORDS]
+    return "".join(kept)
+
+
+def _leftover_words(text: str, consumed: list[tuple[int, int]]) -> list[str]:
+    return [w for w in WORD.findall(_blank(text, consumed)) if w not in STOPWORDS]

@@ -23,10 +23,12 @@ COLOUR_NAMES = frozenset(
 # Common words that are also brand names or feature names: matched only when written capitalised.
 COMMON_WORDS = frozenset(
     "act equip chief origin manhattan fellowes vision global premier ideal sharp ring nest "
-    "apple orange patch belkin case manual type display power system design lite one".split())
+    "apple orange patch belkin case manual type display power system design lite one peach jumbo "
+    "integral princess shuttle speck eminent lena denver frame".split())
 GENERIC_FEATURES = frozenset("manual type case display power cable colour color weight".split())
 MIN_FEATURE_ITEMS = 20
 MIN_VALUE_ITEMS = 3
+MIN_CATEGORY_ITEMS = 5        # rarer categories would filter a request down to a handful of items
 
 
 def words(text: str) -> list[str]:
@@ -62,7 +64,8 @@ class CatalogVocabulary:
         brand_counts, category_counts, bool_counts, leaf_counts = Counter(), Counter(), Counter(), Counter()
         colour_values: dict[str, Counter] = {}
         known: set[str] = set()
-        for item in items:
+        known_items = list(items)
+        for item in known_items:
             known.update(words(item.title))
             if item.brand:
                 brand_counts[item.brand] += 1
@@ -81,22 +84,23 @@ class CatalogVocabulary:
         for brand, _ in brand_counts.most_common():
             for alias in brand_aliases(brand):
                 vocabulary.brands.setdefault(alias, brand)
-        for category, _ in category_counts.most_common():
+        for category, count in category_counts.most_common():
             folded = fold(category)
-            if len(folded) >= 3 and not folded.replace(" ", "").isdigit():
+            if count >= min(MIN_CATEGORY_ITEMS, max(1, len(known_items) // 100)) and len(folded) >= 3 and not folded.replace(" ", "").isdigit():
                 for form in plural_forms(folded):
                     vocabulary.categories.setdefault(form, category)
         if colour_values:   # the colour attribute most items carry is the one colour filters use
             name, counts = max(colour_values.items(), key=lambda kv: sum(kv[1].values()))
             vocabulary.colour_attribute = name
             for value, count in counts.most_common():
-                if count >= MIN_VALUE_ITEMS:
+                if count >= min(MIN_VALUE_ITEMS, max(1, len(known_items) // 100)):
                     vocabulary.colours.setdefault(fold(value), value)
                     if fold(value) == "grey":
                         vocabulary.colours.setdefault("gray", value)
+        enough = min(MIN_FEATURE_ITEMS, max(2, len(known_items) // 50))
         for name, count in bool_counts.items():
             folded = fold(name)
-            if count >= MIN_FEATURE_ITEMS and len(folded) >= 4 and len(folded.split()) <= 3 \
+            if count >= enough and len(folded) >= 4 and len(folded.split()) <= 3 \
                     and folded not in GENERIC_FEATURES and folded not in vocabulary.categories:
                 vocabulary.features[folded] = name
         return vocabulary
@@ -113,6 +117,9 @@ def brand_aliases(brand: str) -> set[str]:
         aliases.add(folded[:-4])
     aliases.add(folded.replace("-", " "))
     aliases.add(folded.replace("-", ""))
+    first = folded.split()[0]
+    if " " in folded and len(first) >= 5:      # "Kingston Technology" -> kingston
+        aliases.add(first)
     return {a for a in aliases if len(a) >= 2}
 
 

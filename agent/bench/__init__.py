@@ -1,0 +1,1 @@
+"""Benchmarks of whole chat turns: latency, guards, constraint extraction."""

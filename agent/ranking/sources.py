@@ -1,0 +1,96 @@
+"""Candidate generators beside conversational search: the profile embedding, co-purchase
+neighbours of recent items, and popularity (the cold-start fallback). Each honours the filters."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from agent.ranking.features import History
+from agent.ranking.interactions import InteractionLog
+from agent.ranking.interface import Candidate, RankingContext
+from agent.ranking.item_space import ItemSpace
+
+
+def _take(space: ItemSpace, scores: np.ndarray, context: RankingContext, k: int, source: str,
+          signal: str, exclude: set[int] = frozenset()) -> list[Candidate]:
+    picked = []
+    order = np.argsort(-scores)
+    for row in order:
+        if len(picked) >= k or not np.isfinite(scores[row]) or scores[row] <= 0 and source != "popularity":
+            break
+        item = space.items[space.ids[row]]
+        if row in exclude or not context.filters.matches(item):
+            continue
+        picked.append(Candidate(item=item, signals={signal: float(scores[row])}, sources=(source,)))
+    return picked
+
+
+class ProfileEmbeddingSource:
+    name = "profile"
+
+    def __init__(self, space: ItemSpace, profile_vector: Callable[[str], np.ndarray | None],
+                 history: Callable[[str], History]):
+        self.space, self.profile_vector, self.history = space, profile_vector, history
+
+    def candidates(self, context: RankingContext, k: int) -> list[Candidate]:
+        vector = self.profile_vector(context.user_id) if context.user_id else None
+        if vector is None:
+            return []
+        seen = set(self.history(context.user_id).rows.tolist())
+        return _take(self.space, self.space.vectors @ vector, context, k, self.name, "profile_similarity", seen)
+
+
+class CoPurchaseSource:
+    name = "co_purchase"
+
+    def __init__(self, log: InteractionLog, history: Callable[[str], History], recent: int = 10):
+        self.log, self.history, self.recent = log, history, recent
+
+    def candidates(self, context: RankingContext, k: int) -> list[Candidate]:
+        rows = self.history(context.user_id).rows[-self.recent:].tolist() if context.user_id else []
+        rows += self.log.space.rows(context.session_item_ids).tolist()
+        if not rows:
+            return []
+        scores = self.log.co_counts(np.unique(rows))
+        return _take(self.log.space, scores, context, k, self.name, "co_purchase_count", set(rows))
+
+
+class PopularitySource:
+    name = "popularity"
+
+    def __init__(self, log: InteractionLog):
+        self.log = log
+        self._counts = log.counts() + 1e-6 * np.nan_to_num(log.space.rating_count)
+
+    def candidates(self, context: RankingContext, k: int) -> list[Candidate]:
+        return _take(self.log.space, self._counts, context, k, self.name, "popularity")
+
+
+class QuerySource:
+    """Dense match of the query in the item space (the chat turn may use CatalogIndex search instead)."""
+
+    name = "search"
+
+    def __init__(self, space: ItemSpace, embed_query: Callable[[str], np.ndarray]):
+        self.space, self.embed_query = space, embed_query
+
+    def candidates(self, context: RankingContext, k: int) -> list[Candidate]:
+        if not context.query.strip():
+            return []
+        scores = self.space.vectors @ self.embed_query(context.query)
+        return _take(self.space, scores, context, k, self.name, "dense_score")
+
+
+class SearchSource:
+    """Adapter from `retrieval` CatalogIndex hybrid search."""
+
+    name = "search"
+
+    def __init__(self, index):
+        self.index = index
+
+    def candidates(self, context: RankingContext, k: int) -> list[Candidate]:
+        hits = self.index.search(context.query, context.filters, k=k)
+        return [Candidate(item=h.item, signals={"search_score": h.score}, sources=(self.name,)) for h in hits]

@@ -1,0 +1,45 @@
+"""From CLI arguments to a ready assistant: which catalog (demo, --data, --store) and which model."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from agent.builder import build_assistant
+from agent.explanation.reviews import ReviewSnippets
+from agent.turn.assistant import ShoppingAssistant, TurnConfig
+from shopwise.config import Settings
+from shopwise.errors import UserFacingError
+
+log = logging.getLogger(__name__)
+
+
+def catalog_store(settings: Settings, data: Path | None, store: Path | None, embedder) -> tuple[Path, Path | None]:
+    """(store folder, dataset folder for reviews): --store as is, --data or the demo catalog indexed once."""
+    from retrieval.dataset_cache import cached_store
+    from shopwise.demo.catalog import demo_dataset
+
+    if store is not None:
+        if not store.is_dir():
+            raise UserFacingError(f"{store} is not a store folder: create one with `shopwise ingest DIR --store {store}`")
+        return store, None
+    folder = data if data is not None else demo_dataset(settings.home)
+    if not folder.is_dir():
+        raise UserFacingError(f"{folder} is not a dataset folder (it needs an items.jsonl)")
+    return cached_store(folder, settings, embedder), folder
+
+
+def assistant_from_args(args, settings: Settings) -> ShoppingAssistant:
+    from agent.commands import llm_config_from_args
+    from agent.llm.factory import build_chat_model
+    from retrieval.embeddings import build_embedder
+    from retrieval.service import open_index
+
+    embedder = build_embedder(settings.embedder, settings.model_cache)
+    store, folder = catalog_store(settings, args.data, args.store, embedder)
+    index = open_index(store, settings, embedder=embedder)
+    llm = llm_config_from_args(args)
+    model = build_chat_model(llm, settings.model_cache) if llm is not None else None
+    reviews = ReviewSnippets.from_folder(folder) if folder else None
+    return build_assistant(index, model, reviews=reviews, llm_understanding=args.llm_understanding,
+                           config=TurnConfig(items_shown=max(1, min(args.items, 10))))

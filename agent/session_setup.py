@@ -43,3 +43,24 @@ def assistant_from_args(args, settings: Settings) -> ShoppingAssistant:
     reviews = ReviewSnippets.from_folder(folder) if folder else None
     return build_assistant(index, model, reviews=reviews, llm_understanding=args.llm_understanding,
                            config=TurnConfig(items_shown=max(1, min(args.items, 10))))
+
+
+def demo_users(settings: Settings, args) -> list[str]:
+    """Shopper ids offered by the demo page: the dataset's users.jsonl (the demo's by default)."""
+    import json
+
+    from shopwise.demo.catalog import demo_dataset
+
+    if args.store is not None:
+        return []
+    folder = args.data if args.data is not None else demo_dataset(settings.home)
+    path = folder / "users.jsonl"
+    if not path.is_file():
+        return []
+    users = []
+    for line in path.read_text(encoding="utf-8").splitlines()[:50]:
+        try:
+            users.append(str(json.loads(line)["user_id"]))
+        except (ValueError, KeyError, TypeError):
+            continue
+    return users

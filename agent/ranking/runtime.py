@@ -101,7 +101,7 @@ def assemble(space: ItemSpace, model: RankingModel, profiles: ProfileService, em
 
 
 def build_runtime(settings, data_dir: Path, store: EventStore | None = None, embedder=None,
-                  lexicon=None, show_progress: bool = False) -> RecommendationRuntime:
+                  lexicon=None, show_progress: bool = False, model_path: Path | None = None) -> RecommendationRuntime:
     from retrieval.embeddings import build_embedder
 
     data = load_dataset(data_dir, with_items=True)
@@ -112,7 +112,7 @@ def build_runtime(settings, data_dir: Path, store: EventStore | None = None, emb
     embedder = embedder or build_embedder(settings.embedder, settings.model_cache)
     space = build_item_space(data.items, embedder, settings.cache_dir, show_progress)
     events = store.all_events()
-    path = ranker_path(settings, data_dir)
+    path = model_path or ranker_path(settings, data_dir)
     if path.is_file():
         model = RankingModel.load(path, space, InteractionLog(space, events))
     else:

@@ -172,7 +172,12 @@ def combiner_lists(space: ItemSpace, interactions: InteractionLog, sequential: S
                                         sequential.scores(history.rows), None, config.features,
                                         lexical.scores(history.rows))
             if stage_one is not None:
-                others = 1 + np.argsort(-stage_one.score(features[1:]))[: config.rerank_depth]
+                # Stage 2 only ever sees what stage 1 lets through: lists where the chosen item made
+                # stage 1's top, against the others that made it.
+                scores = stage_one.score(features)
+                if (scores[1:] > scores[0]).sum() >= config.rerank_depth:
+                    continue
+                others = 1 + np.argsort(-scores[1:])[: config.rerank_depth - 1]
                 features = features[np.concatenate([[0], others])]
             lists.append(features)
     return lists
@@ -193,7 +198,7 @@ def train_ranking_model(space: ItemSpace, events, config: RankerTrainingConfig =
         raise UserFacingError("not enough behaviour to learn ranking weights: shoppers need at least 3 events")
     combiner = fit_pairwise(lists, config.regularization, config.seed)
     hard_lists = combiner_lists(space, interactions, early, sequences, config, lexical, stage_one=combiner)
-    reranker = fit_pairwise(hard_lists, config.regularization, config.seed)
+    reranker = fit_pairwise(hard_lists, config.regularization, config.seed) if len(hard_lists) >= 20 else None
     log.info("combiner fitted on %d lists: %s", len(lists),
              ", ".join(f"{n}={w:+.2f}" for n, w in zip(combiner.names, combiner.weights)))
     final = SequentialModel.train(space.vectors, [history_of(space, s, config.interactions).rows.tolist()

@@ -1,0 +1,113 @@
+"""Which product aspects a shopper talks about in reviews, and whether they like them.
+
+Aspect terms are mined from the shop's own data, not listed by hand: frequent review words and
+bigrams that (a) also occur in the catalog's item texts — so they name something about products —
+(b) are not opinion words by the sentiment model's own weights, and (c) are not generic (they
+appear in less than `max_review_share` of reviews). Each review sentence that mentions an aspect
+is scored by the trained sentiment model; a shopper's opinion on an aspect is the mean polarity of
+their sentences about it, with those sentences kept as evidence.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from profiles.sentiment import SentimentModel, clean_review_text
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+_TOKEN = re.compile(r"[a-z][a-z0-9'-]+")
+
+
+@dataclass(frozen=True)
+class AspectConfig:
+    min_reviews: int = 5
+    max_review_share: float = 0.15
+    max_opinion_weight: float = 0.6      # |word weight| in the sentiment model above this = opinion word
+    vocabulary_size: int = 150
+    opinion_threshold: float = 0.25      # |mean polarity| needed to call it "likes" / "complains"
+
+
+@dataclass
+class AspectOpinion:
+    aspect: str
+    polarity: float
+    mentions: int
+    evidence: list[tuple[str, str]] = field(default_factory=list)    # (item_id, sentence)
+
+    @property
+    def stance(self) -> str:
+        return "likes" if self.polarity > 0 else "complains about"
+
+    def to_dict(self) -> dict:
+        return {"aspect": self.aspect, "polarity": self.polarity, "mentions": self.mentions,
+                "evidence": [list(e) for e in self.evidence]}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "AspectOpinion":
+        return cls(data["aspect"], data["polarity"], data["mentions"], [tuple(e) for e in data["evidence"]])
+
+
+def sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE.split(clean_review_text(text)) if len(s.strip()) > 3]
+
+
+def tokens(text: str) -> list[str]:
+    words = _TOKEN.findall(text.lower())
+    return words + [f"{a} {b}" for a, b in zip(words, words[1:])]
+
+
+class AspectLexicon:
+    def __init__(self, terms: list[str], sentiment: SentimentModel, config: AspectConfig = AspectConfig()):
+        self.terms = terms
+        self._terms = set(terms)
+        self.sentiment = sentiment
+        self.config = config
+
+    @classmethod
+    def mine(cls, review_texts: list[str], catalog_texts: list[str], sentiment: SentimentModel,
+             config: AspectConfig = AspectConfig()) -> "AspectLexicon":
+        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+        review_df: dict[str, int] = defaultdict(int)
+        for text in review_texts:
+            for term in set(tokens(clean_review_text(text))):
+                review_df[term] += 1
+        catalog_terms = {t for text in catalog_texts for t in tokens(text)}
+        opinion = sentiment.word_polarity()
+        limit = config.max_review_share * max(1, len(review_texts))
+
+        def is_aspect(term: str, count: int) -> bool:
+            words = term.split()
+            return (config.min_reviews <= count <= limit and term in catalog_terms
+                    and not any(w in ENGLISH_STOP_WORDS or len(w) < 3 for w in words)
+                    and abs(opinion.get(term, 0.0)) <= config.max_opinion_weight)
+
+        ranked = sorted((t for t, c in review_df.items() if is_aspect(t, c)), key=lambda t: -review_df[t])
+        return cls(ranked[: config.vocabulary_size], sentiment, config)
+
+    def opinions(self, reviews) -> list[AspectOpinion]:
+        """The shopper's aspects, strongest opinion first (neutral ones left out)."""
+        mentions: list[tuple[str, str, str]] = []            # (aspect, item_id, sentence)
+        for review in reviews:
+            for sentence in sentences(" ".join(filter(None, [review.title, review.text]))):
+                for term in set(tokens(sentence)) & self._terms:
+                    mentions.append((term, review.item_id, sentence))
+        if not mentions:
+            return []
+        polarity = self.sentiment.polarity([m[2] for m in mentions])
+        grouped: dict[str, list[int]] = defaultdict(list)
+        for index, (term, _, _) in enumerate(mentions):
+            grouped[term].append(index)
+        opinions = []
+        for term, indices in grouped.items():
+            score = float(np.mean(polarity[indices]))
+            if abs(score) < self.config.opinion_threshold:
+                continue
+            best = sorted(indices, key=lambda i: -abs(polarity[i]))[:2]
+            opinions.append(AspectOpinion(term, score, len(indices),
+                                          [(mentions[i][1], mentions[i][2][:200]) for i in best]))
+        return sorted(opinions, key=lambda o: (-o.mentions, -abs(o.polarity)))

@@ -22,6 +22,7 @@ from retrieval.filters import FilterColumns, Filters
 from retrieval.fusion import reciprocal_rank_fusion
 from retrieval.item_store import ItemStore
 from retrieval.lexical import LexicalIndex
+from retrieval.ranking_priors import QualityPrior, collapse_duplicates
 from retrieval.store_layout import StoreLayout
 from retrieval.vector_store import VectorStore, connect
 from shopwise.config import Settings
@@ -31,6 +32,7 @@ log = logging.getLogger(__name__)
 METHODS = ("bm25", "dense", "hybrid", "shopwise")
 DEFAULT_METHOD = "shopwise"
 CANDIDATE_DEPTH = 100
+QUALITY_WEIGHT = 0.25        # the prior counts a quarter of one retriever in the fusion
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,10 @@ class CatalogIndex:
         client = client or connect(settings.chroma, layout.chroma)
         vectors = VectorStore(client, settings.chroma.collection, embedder.name)
         return cls(ItemStore.at(layout.root), vectors, LexicalIndex.load(layout.lexical), embedder)
+
+    @cached_property
+    def quality_prior(self) -> QualityPrior:
+        return QualityPrior(self.catalog.values())
 
     @cached_property
     def columns(self) -> FilterColumns:
@@ -121,9 +127,19 @@ class CatalogIndex:
             fused = [(i, lexical.scores[i]) for i in lexical.ids]
         elif method == "dense":
             fused = [(i, dense.scores[i]) for i in dense.ids]
-        else:
+        elif method == "hybrid":
             fused = reciprocal_rank_fusion({"dense": dense.ids, "lexical": lexical.ids})
+        else:
+            fused = self._shopwise_fusion(dense, lexical)
         return [self._hit(item_id, score, dense, lexical) for item_id, score in fused[:k]]
+
+    def _shopwise_fusion(self, dense: SideResults, lexical: SideResults) -> list[tuple[str, float]]:
+        """Hybrid RRF, plus the catalog's rating prior over the found candidates, minus duplicates."""
+        found = [self.catalog[i] for i in dict.fromkeys(dense.ids + lexical.ids)]
+        rankings = {"dense": dense.ids, "lexical": lexical.ids, "quality": self.quality_prior.ranking(found)}
+        fused = reciprocal_rank_fusion(rankings, {"quality": QUALITY_WEIGHT})
+        scores = dict(fused)
+        return [(i, scores[i]) for i in collapse_duplicates([i for i, _ in fused], self.catalog)]
 
     def _hit(self, item_id: str, score: float, dense: SideResults, lexical: SideResults) -> SearchHit:
         return SearchHit(

@@ -96,3 +96,23 @@ def test_index_persists_across_restarts(tmp_path):
     reopened = open_index(tmp_path / "store", settings, embedder=HashingEmbedder(), client=fresh_client)
     after = [(h.item_id, h.score) for h in reopened.search("black keyboard", Filters(price_max=150), k=8)]
     assert before == after and len(after) == 8
+
+
+def test_default_method_orders_near_ties_by_rating_and_drops_duplicate_titles(tmp_path):
+    from shopwise.config import Settings
+
+    settings = Settings(home=tmp_path / "home")
+    records = [
+        {"item_id": "low", "title": "Espresso machine steel", "rating": 2.0, "rating_count": 400},
+        {"item_id": "high", "title": "Espresso machine steel", "rating": 4.9, "rating_count": 900},
+        {"item_id": "copy", "title": "espresso  machine STEEL", "rating": 4.0, "rating_count": 10},
+        *({"item_id": f"x{n}", "title": f"Garden hose {n}"} for n in range(10)),
+    ]
+    write_jsonl(tmp_path / "data" / "items.jsonl", records)
+    ingest_into_store(tmp_path / "data", tmp_path / "store", settings, embedder=HashingEmbedder(), show_progress=False)
+    index = open_index(tmp_path / "store", settings, embedder=HashingEmbedder())
+    hybrid = [h.item_id for h in index.search("espresso machine", k=3, method="hybrid")]
+    shopwise = [h.item_id for h in index.search("espresso machine", k=3)]
+    assert set(hybrid) == {"low", "high", "copy"}          # plain fusion keeps all three look-alikes
+    assert shopwise[0] == "high"                            # the prior lifts the best-reviewed
+    assert len({index.catalog[i].title.lower().replace("  ", " ") for i in shopwise}) == len(shopwise)

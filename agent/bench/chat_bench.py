@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import platform
 import time
 from contextlib import ExitStack
@@ -53,7 +54,7 @@ class ChatBench:
                        "expected_constraint_violations": 0, "explanation_sentences": 0, "model_sentences_kept": 0,
                        "model_sentences_replaced": 0, "clarifying_questions": 0, "empty_answers": 0}
 
-    def run(self, limit: int | None = None) -> None:
+    def run(self, limit: int | None = None, after_turn=None) -> None:
         turns = scripted_turns()[:limit] if limit else scripted_turns()
         session, current = None, None
         previous_constraints: dict = {}
@@ -76,6 +77,8 @@ class ChatBench:
                 shown_prices = [p for p in (self.assistant.index.catalog[i].price for i in record.shown_item_ids
                                             if i in self.assistant.index.catalog) if p is not None]
             previous_constraints = extracted
+            if after_turn is not None:
+                after_turn(self)
 
     def check(self, record: TurnRecord, expected: dict, extracted: dict) -> None:
         catalog = self.assistant.index.catalog
@@ -151,16 +154,28 @@ def run(args, settings: Settings) -> int:
         assistant.session().reply("a usb cable")          # warm-up: caches, first compiled kernels
         bench = ChatBench(assistant)
         started = time.perf_counter()
-        bench.run(args.limit)
-        figures = {"dataset": args.data.name, "catalog_items": len(index.catalog), "backend": "none" if model is None else config.backend,
-                   "model": getattr(model, "name", None), "llm_understanding": args.llm_understanding,
-                   "items_shown": 3, "machine": f"{platform.machine()} {_cores()} cores",
-                   **bench.figures(), "bench_seconds": round(time.perf_counter() - started, 1)}
+
+        def figures_now(complete: bool) -> dict:
+            return {"dataset": args.data.name, "catalog_items": len(index.catalog),
+                    "backend": "none" if model is None else config.backend,
+                    "model": getattr(model, "name", None), "llm_understanding": args.llm_understanding,
+                    "items_shown": 3, "machine": f"{platform.machine()} {_cores()} cores",
+                    "load_average_1min": round(os.getloadavg()[0], 2), "complete": complete,
+                    **bench.figures(), "bench_seconds": round(time.perf_counter() - started, 1)}
+
+        def save_partial(_: ChatBench) -> None:      # a long run keeps what it has measured so far
+            partial = args.json.with_suffix(".partial.json")
+            partial.parent.mkdir(parents=True, exist_ok=True)
+            partial.write_text(json.dumps(figures_now(False), indent=2))
+
+        bench.run(args.limit, after_turn=save_partial)
+        figures = figures_now(True)
     details = args.json.with_suffix(".turns.jsonl")
     details.parent.mkdir(parents=True, exist_ok=True)
     details.write_text("".join(json.dumps(d, default=str) + "\n" for d in bench.details))
     chart = {"p50 seconds": {k: v for k, v in figures.items() if k.endswith("p50_s") and v is not None}}
-    md, png = write_bench_report(args.json, figures, f"chat turns on {args.data.name} ({config.backend})", chart)
+    md, png = write_bench_report(args.json, figures, f"chat turns on {args.data.name} ({figures['backend']})", chart)
+    args.json.with_suffix(".partial.json").unlink(missing_ok=True)
     for key in ("items_ready_p50_s", "first_text_p50_s", "first_model_token_p50_s", "turn_p50_s",
                 "items_outside_catalog", "hard_constraint_violations", "unfaithful_sentences", "extraction_f1"):
         print(f"{key:32s} {figures[key]}")

@@ -1,0 +1,66 @@
+"""The in-process backend on the real bundled SmolLM2-135M-Instruct, LoRA swapping included."""
+
+import pytest
+
+from agent.explanation.facts import item_facts
+from agent.explanation.faithfulness import split_sentences
+from tests.agent_fixtures import make_assistant, small_dataset, small_index  # noqa: F401
+from tests.conftest import REAL_MODEL_CACHE
+
+pytestmark = pytest.mark.slow
+PROMPT = [{"role": "user", "content": "Name a colour."}]
+
+
+@pytest.fixture(scope="module")
+def model():
+    from agent.llm.local import LocalChatModel
+    from agent.llm.model_files import resolve_model_dir
+
+    return LocalChatModel(resolve_model_dir(None, REAL_MODEL_CACHE), dtype="float32")
+
+
+def test_streams_text_and_continues_a_prefix(model):
+    pieces = list(model.stream(PROMPT, max_tokens=8))
+    assert len(pieces) >= 2 and "".join(pieces).strip()
+    continued = "".join(model.stream(PROMPT + [{"role": "assistant", "content": "My favourite colour is"}],
+                                     max_tokens=6, stop=("\n",)))
+    assert continued.strip() and "<|im_start|>" not in continued and "\n" not in continued
+
+
+def test_json_completion_is_cut_to_an_object_when_there_is_one(model):
+    raw = model.complete_json([{"role": "user", "content": 'Reply with the JSON object {"a": 1} only.'}],
+                              {"type": "object"}, max_tokens=20)
+    assert isinstance(raw, str) and raw
+
+
+def test_a_lora_adapter_loads_and_swaps_at_run_time(model, tmp_path):
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    base = AutoModelForCausalLM.from_pretrained(str(model.model_dir))
+    torch.manual_seed(0)
+    lora = get_peft_model(base, LoraConfig(r=8, target_modules=["q_proj", "v_proj"], init_lora_weights=False,
+                                           lora_alpha=512))
+    lora.save_pretrained(tmp_path / "adapter")
+    before = "".join(model.stream(PROMPT, max_tokens=6))
+    model.load_adapter(tmp_path / "adapter", "noisy")
+    with_adapter = "".join(model.stream(PROMPT, max_tokens=6))
+    model.use_adapter(None)
+    assert "".join(model.stream(PROMPT, max_tokens=6)) == before
+    assert with_adapter != before
+    model.load_adapter(tmp_path / "adapter", "noisy")          # same name again: replaced in place
+    assert "".join(model.stream(PROMPT, max_tokens=6)) == with_adapter
+    model.use_adapter(None)
+
+
+def test_a_whole_turn_with_the_real_model_keeps_every_sentence_faithful(model, small_index, small_dataset):
+    assistant = make_assistant(small_index, model, reviews_folder=small_dataset)
+    record = assistant.session().reply("a waterproof rain jacket under 100")
+    assert record.outcome == "answer" and len(record.generation.explanations) == 3
+    guard = assistant.writer.guard
+    for explanation in record.generation.explanations:
+        facts = item_facts(small_index.catalog[explanation["item_id"]],
+                           assistant.reviews.for_item(explanation["item_id"]))
+        assert all(guard.check(s, facts).faithful for s in split_sentences(explanation["text"]))
+    assert record.timings.first_model_token_s is not None

@@ -2,7 +2,7 @@
 
 Aspect terms are mined from the shop's own data, not listed by hand: frequent review words and
 bigrams that (a) also occur in the catalog's item texts — so they name something about products —
-(b) are not opinion words by the sentiment model's own weights, and (c) are not generic (they
+(b) are not opinion words (the sentiment model finds them neutral alone), and (c) are not generic (they
 appear in less than `max_review_share` of reviews). Each review sentence that mentions an aspect
 is scored by the trained sentiment model; a shopper's opinion on an aspect is the mean polarity of
 their sentences about it, with those sentences kept as evidence.
@@ -26,7 +26,7 @@ _TOKEN = re.compile(r"[a-z][a-z0-9'-]+")
 class AspectConfig:
     min_reviews: int = 5
     max_review_share: float = 0.15
-    max_opinion_weight: float = 0.6      # |word weight| in the sentiment model above this = opinion word
+    max_opinion_polarity: float = 0.8    # |sentiment of the term alone| above this = opinion word
     vocabulary_size: int = 150
     opinion_threshold: float = 0.25      # |mean polarity| needed to call it "likes" / "complains"
 
@@ -77,17 +77,18 @@ class AspectLexicon:
             for term in set(tokens(clean_review_text(text))):
                 review_df[term] += 1
         catalog_terms = {t for text in catalog_texts for t in tokens(text)}
-        opinion = sentiment.word_polarity()
         limit = config.max_review_share * max(1, len(review_texts))
 
-        def is_aspect(term: str, count: int) -> bool:
+        def frequent_product_term(term: str, count: int) -> bool:
             words = term.split()
             return (config.min_reviews <= count <= limit and term in catalog_terms
-                    and not any(w in ENGLISH_STOP_WORDS or len(w) < 3 for w in words)
-                    and abs(opinion.get(term, 0.0)) <= config.max_opinion_weight)
+                    and not any(w in ENGLISH_STOP_WORDS or len(w) < 3 for w in words))
 
-        ranked = sorted((t for t, c in review_df.items() if is_aspect(t, c)), key=lambda t: -review_df[t])
-        return cls(ranked[: config.vocabulary_size], sentiment, config)
+        ranked = sorted((t for t, c in review_df.items() if frequent_product_term(t, c)), key=lambda t: -review_df[t])
+        ranked = ranked[: config.vocabulary_size * 2]
+        polarity = sentiment.polarity(ranked)                 # opinion words carry sentiment on their own
+        neutral = [t for t, p in zip(ranked, polarity) if abs(p) <= config.max_opinion_polarity]
+        return cls(neutral[: config.vocabulary_size], sentiment, config)
 
     def opinions(self, reviews) -> list[AspectOpinion]:
         """The shopper's aspects, strongest opinion first (neutral ones left out)."""

@@ -8,7 +8,7 @@ import pickle
 from pathlib import Path
 
 from profiles.aspects import AspectConfig, AspectLexicon
-from profiles.sentiment import SentimentReport, train_and_evaluate
+from profiles.sentiment import SentimentModel, SentimentReport, train_and_evaluate
 from retrieval.documents import item_text
 
 log = logging.getLogger(__name__)
@@ -21,16 +21,20 @@ def reviews_digest(reviews) -> str:
     return digest.hexdigest()[:16]
 
 
-def build_review_lexicon(reviews, items: dict, cache_dir: Path | None,
+def build_review_lexicon(reviews, items: dict, embedder, cache_dir: Path | None,
                          config: AspectConfig = AspectConfig()) -> tuple[AspectLexicon | None, SentimentReport | None]:
-    """(lexicon, held-out report), or (None, None) when there are too few rated reviews."""
+    """(lexicon, held-out report), or (None, None) when there are too few rated reviews.
+
+    The cache holds the classifier and the aspect terms only (no review text, no shopper ids)."""
     reviews = list(reviews)
-    path = Path(cache_dir) / "review-models" / f"{reviews_digest(reviews)}.pkl" if cache_dir else None
+    key = f"{reviews_digest(reviews)}-{hashlib.sha256(embedder.name.encode()).hexdigest()[:8]}"
+    path = Path(cache_dir) / "review-models" / f"{key}.pkl" if cache_dir else None
     if path is not None and path.is_file():
         with open(path, "rb") as handle:
-            return pickle.load(handle)
+            classifier, terms, report = pickle.load(handle)
+        return AspectLexicon(terms, SentimentModel(embedder, classifier), config), report
     try:
-        sentiment, report = train_and_evaluate(reviews)
+        sentiment, report = train_and_evaluate(embedder, reviews)
     except ValueError as error:
         log.info("no review sentiment model: %s", error)
         return None, None
@@ -41,5 +45,5 @@ def build_review_lexicon(reviews, items: dict, cache_dir: Path | None,
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "wb") as handle:
-            pickle.dump((lexicon, report), handle)
+            pickle.dump((sentiment.classifier, lexicon.terms, report), handle)
     return lexicon, report

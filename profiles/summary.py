@@ -52,8 +52,9 @@ def print_profile(user_id: str, data_dir: Path, settings) -> int:
         import_folder(store, data)
     if not store.knows(user_id):
         raise UserFacingError(f"no shopper {user_id!r} in the store: import a folder with `shopwise users import DIR`")
-    space = build_item_space(data.items, build_embedder(settings.embedder, settings.model_cache), settings.cache_dir)
-    lexicon, report = build_review_lexicon(store.all_reviews(), data.items, settings.cache_dir)
+    embedder = build_embedder(settings.embedder, settings.model_cache)
+    space = build_item_space(data.items, embedder, settings.cache_dir)
+    lexicon, report = build_review_lexicon(store.all_reviews(), data.items, embedder, settings.cache_dir)
     service = ProfileService(store, data.items, lambda i: space.vectors[space.index[i]] if i in space.index else None,
                              lexicon)
     console = Console()

@@ -101,7 +101,8 @@ def assemble(space: ItemSpace, model: RankingModel, profiles: ProfileService, em
 
 
 def build_runtime(settings, data_dir: Path, store: EventStore | None = None, embedder=None,
-                  lexicon=None, show_progress: bool = False, model_path: Path | None = None) -> RecommendationRuntime:
+                  lexicon=None, show_progress: bool = False, model_path: Path | None = None,
+                  training: RankerTrainingConfig = RankerTrainingConfig()) -> RecommendationRuntime:
     from retrieval.embeddings import build_embedder
 
     data = load_dataset(data_dir, with_items=True)
@@ -114,10 +115,10 @@ def build_runtime(settings, data_dir: Path, store: EventStore | None = None, emb
     events = store.all_events()
     path = model_path or ranker_path(settings, data_dir)
     if path.is_file():
-        model = RankingModel.load(path, space, InteractionLog(space, events))
+        model = RankingModel.load(path, space, InteractionLog(space, events), training)
     else:
         log.info("no trained ranker for %s yet: training one (shopwise train ranker does this ahead)", data.name)
-        model = train_ranking_model(space, events, RankerTrainingConfig(), held_out=0, show_progress=show_progress)
+        model = train_ranking_model(space, events, training, held_out=0, show_progress=show_progress)
         save_model(model, path, events)
     profiles = ProfileService(store, data.items, lambda i: space.vectors[space.index[i]] if i in space.index else None,
                               lexicon, ProfileConfig())

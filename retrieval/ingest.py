@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -53,30 +54,67 @@ class IngestReport:
 
 
 class _BatchWriter:
-    """Writes a batch of items to the item table, then the stale ones to the vector store."""
+    """Embeds each batch's stale items in the caller's thread and persists it in a writer thread.
+
+    Writing (item table, Chroma, embedded marks) overlaps with embedding the next batch; at most
+    one batch is in flight, and marks are written after the vectors, so an interrupted run leaves
+    every item either fully stored or re-embedded next time.
+    """
 
     def __init__(self, items: ItemStore, vectors: VectorStore, embedder: Embedder, report: IngestReport):
         self._items, self._vectors, self._embedder, self._report = items, vectors, embedder, report
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-writer")
+        self._in_flight: Future | None = None
 
     def write(self, batch: list[Item]) -> None:
+        if not batch:
+            return
         texts = {item.item_id: item_text(item) for item in batch}
         hashes = {item_id: text_hash(text, self._embedder.name) for item_id, text in texts.items()}
-        self._items.upsert((item, hashes[item.item_id]) for item in batch)
-        ids = [item.item_id for item in batch]
+        ids = list(texts)
         embedded = self._items.embedded_hashes(ids)
         present = self._vectors.existing_ids(ids)
         stale = [item for item in batch
                  if embedded.get(item.item_id) != hashes[item.item_id] or item.item_id not in present]
+        started = time.perf_counter()
+        vectors = self._embedder.embed([texts[item.item_id] for item in stale]) if stale else None
+        self._report.embed_seconds += time.perf_counter() - started
+        self.wait()
+        self._in_flight = self._pool.submit(self._persist, batch, hashes, stale, vectors)
+
+    def _persist(self, batch: list[Item], hashes: dict[str, str], stale: list[Item], vectors) -> None:
+        self._items.upsert((item, hashes[item.item_id]) for item in batch)
+        if stale:
+            self._vectors.upsert([i.item_id for i in stale], vectors, [item_metadata(i) for i in stale])
+            self._items.mark_embedded({i.item_id: hashes[i.item_id] for i in stale})
         self._report.items_imported += len(batch)
         self._report.items_unchanged += len(batch) - len(stale)
-        if not stale:
-            return
-        started = time.perf_counter()
-        vectors = self._embedder.embed([texts[item.item_id] for item in stale])
-        self._report.embed_seconds += time.perf_counter() - started
-        self._vectors.upsert([i.item_id for i in stale], vectors, [item_metadata(i) for i in stale])
-        self._items.mark_embedded({i.item_id: hashes[i.item_id] for i in stale})
         self._report.items_embedded += len(stale)
+
+    def wait(self) -> None:
+        """Block until the batch in flight is stored; re-raise its error if it failed."""
+        if self._in_flight is not None:
+            future, self._in_flight = self._in_flight, None
+            future.result()
+
+    def close(self) -> None:
+        try:
+            self.wait()
+        finally:
+            self._pool.shutdown(wait=True)
+
+
+def _count_lines(files) -> int:
+    from retrieval.jsonl import open_binary
+
+    total = 0
+    for catalog_file in files:
+        with open_binary(catalog_file.path) as handle:
+            try:
+                total += sum(1 for _ in handle)
+            except (OSError, EOFError):
+                pass                      # a damaged file: the bar just ends early
+    return total
 
 
 def ingest(source: Path, layout: StoreLayout, items: ItemStore, vectors: VectorStore,
@@ -89,25 +127,29 @@ def ingest(source: Path, layout: StoreLayout, items: ItemStore, vectors: VectorS
     writer = _BatchWriter(items, vectors, embedder, report)
     first_seen: dict[str, str] = {}
     started = time.perf_counter()
-    total_bytes = sum(f.path.stat().st_size for f in files)
-    with RejectsReport(layout.rejects) as rejects, tqdm(
-            total=total_bytes, unit="B", unit_scale=True, disable=not show_progress,
-            desc="ingest", dynamic_ncols=True) as bar:
-        batch: list[Item] = []
-        for catalog_file in files:
-            for parsed in parse_catalog_file(catalog_file):
-                report.lines_read += 1
-                bar.update(parsed.size)
-                item = _accept(parsed, first_seen, rejects, report)
-                if item is not None:
-                    batch.append(item)
-                if len(batch) >= BATCH_SIZE:
-                    writer.write(batch)
-                    batch = []
-                    _show_rate(bar, report, started)
-        writer.write(batch)
-        report.lines_rejected, report.lines_repaired = rejects.rejected, rejects.repaired
-        report.reject_reasons = dict(rejects.reasons.most_common())
+    total_lines = _count_lines(files) if show_progress else None
+    try:
+        with RejectsReport(layout.rejects) as rejects, tqdm(
+                total=total_lines, unit="line", disable=not show_progress, desc="ingest",
+                dynamic_ncols=True) as bar:
+            batch: list[Item] = []
+            for catalog_file in files:
+                for parsed in parse_catalog_file(catalog_file):
+                    report.lines_read += 1
+                    bar.update(1)
+                    item = _accept(parsed, first_seen, rejects, report)
+                    if item is not None:
+                        batch.append(item)
+                    if len(batch) >= BATCH_SIZE:
+                        writer.write(batch)
+                        batch = []
+                        _show_rate(bar, report, started)
+            writer.write(batch)
+            writer.wait()
+            report.lines_rejected, report.lines_repaired = rejects.rejected, rejects.repaired
+            report.reject_reasons = dict(rejects.reasons.most_common())
+    finally:
+        writer.close()
     rebuild_lexical_index(items, layout, embedder.name)
     report.catalog_size = items.count()
     report.seconds = time.perf_counter() - started

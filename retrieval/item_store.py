@@ -12,7 +12,8 @@ import json
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from sqlalchemy import Column, MetaData, String, Table, Text, bindparam, create_engine, delete, func, select
+from sqlalchemy import (Column, MetaData, String, Table, Text, bindparam, create_engine, delete, event, func,
+                        select)
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 
@@ -28,6 +29,11 @@ items_table = Table(
 )
 
 
+def _use_write_ahead_log(connection, _record) -> None:
+    # Readers (search, the next import batch) never wait for the writer thread's commits.
+    connection.execute("PRAGMA journal_mode=WAL")
+
+
 def text_hash(text: str, embedder_name: str) -> str:
     return hashlib.sha256(f"{embedder_name}\n{text}".encode()).hexdigest()
 
@@ -40,7 +46,9 @@ class ItemStore:
     @classmethod
     def at(cls, folder: Path) -> "ItemStore":
         folder.mkdir(parents=True, exist_ok=True)
-        return cls(create_engine(f"sqlite:///{folder / 'catalog.sqlite'}"))
+        engine = create_engine(f"sqlite:///{folder / 'catalog.sqlite'}", connect_args={"timeout": 30})
+        event.listen(engine, "connect", _use_write_ahead_log)
+        return cls(engine)
 
     def upsert(self, rows: Iterable[tuple[Item, str]]) -> None:
         """Insert or replace items with their text hashes; vectors of changed items go stale."""

@@ -15,6 +15,13 @@ import numpy as np
 _STOPWORDS = "en"
 
 
+def _quiet_bm25s() -> None:
+    # bm25s sets its logger to DEBUG when imported; keep its index-building chatter out of our logs.
+    import logging
+
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+
+
 def _stemmer():
     import Stemmer
 
@@ -37,6 +44,7 @@ class LexicalIndex:
     def build(cls, item_ids: list[str], texts: list[str]) -> "LexicalIndex":
         import bm25s
 
+        _quiet_bm25s()
         stemmer = _stemmer()
         tokens = bm25s.tokenize(texts, stopwords=_STOPWORDS, stemmer=stemmer, show_progress=False)
         retriever = bm25s.BM25()

@@ -26,7 +26,7 @@ _TOKEN = re.compile(r"[a-z][a-z0-9'-]+")
 class AspectConfig:
     min_reviews: int = 5
     max_review_share: float = 0.15
-    max_opinion_polarity: float = 0.8    # |sentiment of the term alone| above this = opinion word
+    max_opinion_polarity: float = 0.5    # |sentiment of the term alone| above this = opinion word
     vocabulary_size: int = 150
     opinion_threshold: float = 0.25      # |mean polarity| needed to call it "likes" / "complains"
 

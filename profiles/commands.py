@@ -171,11 +171,14 @@ def run_recommend(args, settings) -> int:
     table = Table(title=f"top {len(ranked)} for {'an anonymous shopper' if not args.user else args.user}"
                         + (f", query {args.query!r}" if args.query else ""))
     for column in ("#", "item", "title", "score", *signals):
-        table.add_column(column)
+        table.add_column(column.replace("_", " "), no_wrap=column == "title", max_width=44 if column == "title" else None)
     for rank, entry in enumerate(ranked, 1):
-        table.add_row(str(rank), entry.item.item_id, entry.item.title[:50], f"{entry.score:+.2f}",
+        table.add_row(str(rank), entry.item.item_id, entry.item.title[:44], f"{entry.score:+.2f}",
                       *(f"{entry.contributions.get(s, 0.0):+.2f}" for s in signals))
-    Console().print(table)
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=220)
+    console.print(table)
     return 0
 
 

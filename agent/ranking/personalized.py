@@ -67,9 +67,10 @@ class PersonalizedRanker:
         top = np.argsort(-total)[:depth]
         refined = stage_two.score(features[top]) + conversation[top]
         total = total.copy()
-        total[top] = total.max() + 1.0 + refined - refined.min()
+        offset = total.max() + 1.0 - refined.min()          # stage 1's top stays above the rest
+        total[top] = refined + offset
         for row, parts in zip(top, stage_two.contributions(features[top])):
-            contributions[row] = parts
+            contributions[row] = {**parts, "cascade": float(offset)}
         return total, contributions
 
     def rank(self, context: RankingContext, candidates: list[Candidate], k: int) -> list[RankedItem]:

@@ -255,12 +255,22 @@ def run_model_eval(data_dir: Path, json_out: Path, settings, *, base: Path | Non
                                 "source_digest": folder_digest(data_dir)}
     if "ranking" in tasks:
         results["random"] = {"ranking_ndcg_at_10": random_ranking_ndcg(test, limit)}
+    def write(complete: bool) -> dict:
+        """Written after every method, so a long run that is stopped keeps what it measured."""
+        payload = {"task": "model", "dataset": data_dir.name,
+                   "default": "fine-tuned" if "fine-tuned" in results else next(iter(results)),
+                   "methods": results, **facts, "complete": complete}
+        write_eval_report(json_out, payload)
+        return payload
+
     base_model = LocalModel.load(base)
     if "zero-shot" in methods:
         results["zero-shot"] = evaluate_method(Method("zero-shot", base_model), test, limit, tasks)
+        write(False)
     if "few-shot" in methods:
         prompter = FewShotPrompter.from_training_data(data, build_embedder(settings.embedder, settings.model_cache))
         results["few-shot"] = evaluate_method(Method("few-shot", base_model, prompter), test, limit, tasks)
+        write(False)
     del base_model
     if "fine-tuned" in methods:
         adapter = adapter or _cached_adapter(data, base, cache, train_config)
@@ -270,12 +280,9 @@ def run_model_eval(data_dir: Path, json_out: Path, settings, *, base: Path | Non
             facts.update(train_steps=trained.get("steps"), train_wall_seconds=trained.get("wall_seconds"),
                          train_steps_per_second=trained.get("steps_per_second"))
         results["fine-tuned"] = evaluate_method(Method("fine-tuned", LocalModel.load(base, adapter)), test, limit, tasks)
+        write(False)
     if adapters_dir is not None:
         for version in AdapterStore(adapters_dir).versions():
             name = f"online-{version.name}"
             results[name] = evaluate_method(Method(name, LocalModel.load(base, version.path)), test, limit, tasks)
-    payload = {"task": "model", "dataset": data_dir.name,
-               "default": "fine-tuned" if "fine-tuned" in results else next(iter(results)),
-               "methods": results, **facts}
-    write_eval_report(json_out, payload)
-    return payload
+    return write(True)

@@ -55,7 +55,8 @@ def run_bench(data_dir: Path, json_path: Path, settings, users: int, requests: i
     console = Console(stderr=True)
     embedder = embedder or build_embedder(settings.embedder, settings.model_cache)
     data = load_dataset(data_dir)
-    space = build_item_space(data.items, embedder, settings.cache_dir, show_progress=True)
+    space = build_item_space(data.items, embedder, settings.cache_dir, show_progress=True,
+                             source_folder=data_dir, settings=settings)
     events = data.events or simulate_events(space, users)
     rng = np.random.default_rng(1)
     with tempfile.TemporaryDirectory() as scratch:

@@ -93,6 +93,33 @@ def embed_items(items: dict[str, Item], embedder, cache_dir: Path | None, show_p
     return vectors
 
 
+def vectors_from_catalog_store(folder: Path, items: dict[str, Item], embedder, settings) -> np.ndarray | None:
+    """The vectors `retrieval` already stored for this folder's catalog (same text, same embedder).
+
+    `cached_store` builds the store if it is missing; the chat turn searches that same store."""
+    from retrieval.dataset_cache import cached_store
+    from retrieval.store_layout import StoreLayout
+    from retrieval.vector_store import connect
+
+    store = cached_store(Path(folder), settings, embedder)
+    collection = connect(settings.chroma, StoreLayout(store).chroma).get_collection(settings.chroma.collection)
+    ids, found = list(items), {}
+    for start in range(0, len(ids), 5_000):
+        batch = collection.get(ids=ids[start:start + 5_000], include=["embeddings"])
+        found.update(zip(batch["ids"], batch["embeddings"]))
+    if len(found) < len(ids):
+        log.info("catalog store lacks %d of %d items: embedding here instead", len(ids) - len(found), len(ids))
+        return None
+    return np.asarray([found[i] for i in ids], dtype=np.float32)
+
+
 def build_item_space(items: dict[str, Item], embedder, cache_dir: Path | None,
-                     show_progress: bool = False) -> ItemSpace:
+                     show_progress: bool = False, source_folder: Path | None = None, settings=None) -> ItemSpace:
+    """Item arrays; with `source_folder` and `settings` the vectors come from the catalog store."""
+    path = Path(cache_dir) / "item-vectors" / f"{catalog_key(items, embedder.name)}.npy" if cache_dir else None
+    if path is not None and not path.is_file() and source_folder is not None and settings is not None:
+        vectors = vectors_from_catalog_store(source_folder, items, embedder, settings)
+        if vectors is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            np.save(path, vectors)
     return ItemSpace.build(items, embed_items(items, embedder, cache_dir, show_progress))

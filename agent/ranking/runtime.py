@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,13 +82,27 @@ class RecommendationRuntime:
         return self.profiles.profile(user_id).unit_embedding()
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self.embedder.embed([text])[0]
+        return _cached_query_vector(self.embedder, text)
 
     def recommend(self, user_id: str | None, k: int = 10, query: str = "", filters: Filters | None = None,
                   soft_preferences: tuple[str, ...] = ()) -> list[RankedItem]:
         context = RankingContext(query=query, filters=filters or Filters(), user_id=user_id,
                                  soft_preferences=soft_preferences)
         return self.recommender.recommend(context, k)
+
+
+_QUERY_VECTORS: "OrderedDict[tuple[str, str], np.ndarray]" = OrderedDict()
+
+
+def _cached_query_vector(embedder, text: str, limit: int = 1024) -> np.ndarray:
+    """Shoppers repeat and refine queries within a conversation: embed each text once."""
+    key = (embedder.name, text)
+    if key not in _QUERY_VECTORS:
+        _QUERY_VECTORS[key] = embedder.embed([text])[0]
+        if len(_QUERY_VECTORS) > limit:
+            _QUERY_VECTORS.popitem(last=False)
+    _QUERY_VECTORS.move_to_end(key)
+    return _QUERY_VECTORS[key]
 
 
 def assemble(space: ItemSpace, model: RankingModel, profiles: ProfileService, embedder) -> RecommendationRuntime:

@@ -13,18 +13,30 @@ from agent.ranking.interface import Candidate, RankingContext
 from agent.ranking.item_space import ItemSpace
 
 
+def _top_first(scores: np.ndarray, depth: int) -> np.ndarray:
+    """Row indices by descending score, only the first `depth` sorted (a partial sort)."""
+    if depth >= len(scores):
+        return np.argsort(-scores)
+    head = np.argpartition(-scores, depth)[:depth]
+    return head[np.argsort(-scores[head])]
+
+
 def _take(space: ItemSpace, scores: np.ndarray, context: RankingContext, k: int, source: str,
           signal: str, exclude: set[int] = frozenset()) -> list[Candidate]:
-    picked = []
-    order = np.argsort(-scores)
-    for row in order:
-        if len(picked) >= k or not np.isfinite(scores[row]) or scores[row] <= 0 and source != "popularity":
-            break
-        item = space.items[space.ids[row]]
-        if row in exclude or not context.filters.matches(item):
-            continue
-        picked.append(Candidate(item=item, signals={signal: float(scores[row])}, sources=(source,)))
-    return picked
+    depth = 4 * k + len(exclude)
+    while True:
+        picked = []
+        order = _top_first(scores, depth)
+        for row in order:
+            if len(picked) >= k or not np.isfinite(scores[row]) or scores[row] <= 0 and source != "popularity":
+                break
+            item = space.items[space.ids[row]]
+            if row in exclude or not context.filters.matches(item):
+                continue
+            picked.append(Candidate(item=item, signals={signal: float(scores[row])}, sources=(source,)))
+        if len(picked) >= k or depth >= len(scores):
+            return picked
+        depth *= 4                                   # strict filters: look deeper
 
 
 class ProfileEmbeddingSource:

@@ -56,28 +56,38 @@ class PersonalizedRanker:
         return History(np.concatenate([history.rows, session]), np.concatenate([history.ts, np.full(len(session), now)]),
                        np.concatenate([history.weights, np.full(len(session), 2.0)]))
 
-    def _cascade(self, features: np.ndarray, conversation: np.ndarray) -> tuple[np.ndarray, list[dict]]:
-        """Stage 1 over all candidates, stage 2 re-orders stage 1's top (conversation counts in both)."""
-        stage_one = self.model.combiner
-        total = stage_one.score(features) + conversation
-        contributions = stage_one.contributions(features)
+    def _cascade(self, features: np.ndarray, conversation: np.ndarray) -> tuple[np.ndarray, dict[int, str]]:
+        """Stage 1 over all candidates, stage 2 re-orders stage 1's top (conversation counts in both).
+        Returns scores and, for rows stage 2 placed, the offset that keeps them above the rest."""
+        total = self.model.combiner.score(features) + conversation
         depth, stage_two = self.model.config.rerank_depth, self.model.reranker
         if stage_two is None or len(total) <= depth:
-            return total, contributions
+            return total, {}
         top = np.argsort(-total)[:depth]
         refined = stage_two.score(features[top]) + conversation[top]
         total = total.copy()
         offset = total.max() + 1.0 - refined.min()          # stage 1's top stays above the rest
         total[top] = refined + offset
-        for row, parts in zip(top, stage_two.contributions(features[top])):
-            contributions[row] = {**parts, "cascade": float(offset)}
-        return total, contributions
+        return total, {int(row): float(offset) for row in top}
+
+    def _contributions(self, features: np.ndarray, rows: np.ndarray, offsets: dict[int, float]) -> list[dict]:
+        """Per-signal parts of each shown row's score, from the stage that placed it."""
+        out = []
+        for row in rows:
+            if row in offsets:
+                parts = self.model.reranker.contributions(features[row:row + 1])[0]
+                parts["cascade"] = offsets[row]
+            else:
+                parts = self.model.combiner.contributions(features[row:row + 1])[0]
+            out.append(parts)
+        return out
 
     def rank(self, context: RankingContext, candidates: list[Candidate], k: int) -> list[RankedItem]:
         space = self.model.space
         history = self.context_history(context)
         bought = set(history.rows.tolist()) if self.exclude_bought else set()
-        usable = [c for c in candidates if c.item.item_id in space.index and context.filters.matches(c.item)
+        usable = [c for c in candidates if c.item.item_id in space.index
+                  and (context.filters.is_empty or context.filters.matches(c.item))
                   and space.index[c.item.item_id] not in bought]
         if not usable:
             return []
@@ -92,11 +102,11 @@ class PersonalizedRanker:
             query_part = self.weights.query_match * self._scale * (similarity - similarity.mean()) / (similarity.std() + 1e-6)
         fit_part = self.weights.constraint_fit * self._scale * np.array(
             [preference_fit(c.item, context.soft_preferences) for c in usable])
-        total, contributions = self._cascade(features, query_part + fit_part)
+        total, offsets = self._cascade(features, query_part + fit_part)
         order = np.argsort(-total)[:k]
         ranked = []
-        for i in order:
-            parts = {name: round(value, 4) for name, value in contributions[i].items() if name != "query_match"}
+        for i, parts in zip(order, self._contributions(features, order, offsets)):
+            parts = {name: round(value, 4) for name, value in parts.items() if name != "query_match"}
             parts.update(query_match=round(float(query_part[i]), 4), constraint_fit=round(float(fit_part[i]), 4))
             ranked.append(RankedItem(item=usable[i].item, score=float(total[i]), contributions=parts))
         return ranked

@@ -50,10 +50,10 @@ class SASRec(nn.Module):
     def item_matrix(self) -> torch.Tensor:
         return self.ids.weight + self.project(self.text)
 
-    def encode(self, sequences: torch.Tensor) -> torch.Tensor:
+    def encode(self, sequences: torch.Tensor, item_matrix: torch.Tensor | None = None) -> torch.Tensor:
         """(batch, len) item indices (1-based, 0 = padding, right-aligned) -> (batch, len, hidden)."""
         length = sequences.shape[1]
-        items = self.item_matrix()[sequences]
+        items = (self.item_matrix() if item_matrix is None else item_matrix)[sequences]
         positions = self.positions(torch.arange(length, device=sequences.device))
         hidden = self.dropout(items * self.config.hidden ** 0.5 + positions)
         hidden = self.encoder(hidden, mask=self._attention_mask(sequences))
@@ -82,7 +82,8 @@ class SequentialModel:
     def __init__(self, module: SASRec):
         self.module = module.eval()
         with torch.no_grad():
-            self._items = module.item_matrix()[1:].clone()     # fixed once trained: score with one matmul
+            self._all_items = module.item_matrix().clone()     # fixed once trained: no per-call projection
+            self._items = self._all_items[1:]
 
     @classmethod
     def train(cls, text_vectors: np.ndarray, sequences: list[list[int]],
@@ -118,7 +119,7 @@ class SequentialModel:
         if not rows:
             return np.zeros(self.module.ids.num_embeddings - 1, dtype=np.float32)
         sequence = torch.tensor([_pad(rows, self.module.config.max_len)], dtype=torch.long)
-        return (self.module.encode(sequence)[0, -1] @ self._items.T).numpy()
+        return (self.module.encode(sequence, self._all_items)[0, -1] @ self._items.T).numpy()
 
     def state(self) -> dict:
         return {"config": asdict(self.module.config), "weights": self.module.state_dict()}

@@ -31,7 +31,7 @@ def _take(space: ItemSpace, scores: np.ndarray, context: RankingContext, k: int,
             if len(picked) >= k or not np.isfinite(scores[row]) or scores[row] <= 0 and source != "popularity":
                 break
             item = space.items[space.ids[row]]
-            if row in exclude or not context.filters.matches(item):
+            if row in exclude or not (context.filters.is_empty or context.filters.matches(item)):
                 continue
             picked.append(Candidate(item=item, signals={signal: float(scores[row])}, sources=(source,)))
         if len(picked) >= k or depth >= len(scores):

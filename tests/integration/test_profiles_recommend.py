@@ -67,8 +67,10 @@ def test_cold_start_uses_query_and_popularity(shop):
     assert len(runtime.recommend(None, 5)) == 5                      # anonymous: popularity
 
 
-def test_erasure_leaves_nothing(shop, settings):
+def test_erasure_leaves_nothing(shop, settings, caplog):
+    caplog.set_level("DEBUG")
     root, store, runtime = shop
+    runtime.profiles.record_event(Event("u0", "shampoo-1", "cart", time.time()))
     from agent.ranking.runtime import save_model
 
     save_model(runtime.model, ranker_path(settings, root), store.all_events())
@@ -79,3 +81,4 @@ def test_erasure_leaves_nothing(shop, settings):
     assert "u0" not in runtime.profiles._profiles
     cache_text = b"".join(p.read_bytes() for p in settings.cache_dir.rglob("*") if p.is_file())
     assert b"u0" not in cache_text.replace(b"u_", b"")
+    assert caplog.records and not any("u0" in record.getMessage() for record in caplog.records)

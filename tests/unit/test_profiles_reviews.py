@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from profiles.aspects import AspectConfig, AspectLexicon
-from profiles.dataset import load_dataset
 from profiles.records import Review
-from profiles.sentiment import SentimentModel, train_and_evaluate
-from tests.conftest import shared_dataset
-from tests.profiles_fixtures import FAMILIES
+from profiles.sentiment import SentimentModel
 
 GOOD = ["love the scent so much", "great battery life, lasts days", "excellent, works great", "love it, great value"]
 BAD = ["terrible scent, smells awful", "awful battery life, dies fast", "broke after a day, terrible", "awful waste"]
@@ -46,14 +42,3 @@ def test_aspects_are_mined_and_scored_per_shopper(fake_embedder):
     hated = {o.aspect: o for o in lexicon.opinions(hater)}
     assert liked["scent"].stance == "likes" and hated["scent"].stance == "complains about"
     assert "scent" in liked["scent"].evidence[0][1].lower()
-
-
-@pytest.mark.slow
-@pytest.mark.shared_data
-def test_sentiment_finds_complaints_in_held_out_beauty_reviews(real_embedder):
-    data = load_dataset(shared_dataset("amazon-all-beauty"), with_items=False)
-    _, report = train_and_evaluate(real_embedder, data.reviews)
-    assert report.test_reviews > 300
-    assert report.majority_accuracy > 0.85              # mostly positive reviews: accuracy alone flatters
-    assert report.balanced_accuracy > 0.5 + 0.2         # majority class: exactly 0.5
-    assert report.accuracy > 0.8

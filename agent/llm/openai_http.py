@@ -41,7 +41,10 @@ class OpenAIChatModel:
         response_format = {"type": "json_schema",
                            "json_schema": {"name": "constraints", "schema": schema, "strict": True}}
         try:
-            reply = self.client.invoke(list(messages), max_tokens=max_tokens, response_format=response_format)
+            # In the request body, not as langchain's `response_format` (which parses, and raises on
+            # a reply cut by max_tokens): a cut reply is just invalid JSON, which the caller handles.
+            reply = self.client.invoke(list(messages), max_tokens=max_tokens,
+                                       extra_body={"response_format": response_format})
         except Exception as error:
             raise self._unavailable(error) from error
         return reply.content if isinstance(reply.content, str) else str(reply.content)

@@ -16,15 +16,17 @@ AttributeValue = str | float | bool
 class Constraints(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    need: str | None = Field(None, description="what the shopper is looking for, in a few words")
+    # Length limits reach the JSON schema too, so schema-constrained decoding cannot loop forever.
+    need: str | None = Field(None, max_length=300, description="what the shopper is looking for, in a few words")
     category: str | None = Field(None, description="a catalog category the items must be in")
     price_min: float | None = Field(None, ge=0)
     price_max: float | None = Field(None, ge=0)
-    brands: list[str] = Field(default_factory=list, description="only these brands")
-    exclude_brands: list[str] = Field(default_factory=list, description="never these brands")
+    brands: list[str] = Field(default_factory=list, max_length=10, description="only these brands")
+    exclude_brands: list[str] = Field(default_factory=list, max_length=10, description="never these brands")
     min_rating: float | None = Field(None, ge=0, le=5)
     attributes: dict[str, AttributeValue] = Field(default_factory=dict, description="attribute name -> required value")
-    soft_preferences: list[str] = Field(default_factory=list, description="wishes that rank but do not filter")
+    soft_preferences: list[str] = Field(default_factory=list, max_length=10,
+                                        description="wishes that rank but do not filter")
 
     @field_validator("brands", "exclude_brands", "soft_preferences")
     @classmethod

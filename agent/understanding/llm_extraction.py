@@ -26,7 +26,7 @@ SYSTEM_PROMPT = (
     "You turn a shopper's message into JSON with these keys: need, category, price_min, price_max, "
     "brands, exclude_brands, min_rating, attributes, soft_preferences. Use null or [] when the "
     "message does not say. 'not X' puts X in exclude_brands. Answer with the JSON object only.")
-MAX_JSON_TOKENS = 120
+MAX_JSON_TOKENS = 160
 
 
 def understanding_messages(message: str, few_shot: FewShotSource | None = None) -> list[Message]:

@@ -65,7 +65,7 @@ def test_streams_and_returns_schema_valid_json(server):
     pieces = list(model.stream([{"role": "user", "content": "Name a colour."}], max_tokens=12))
     assert len(pieces) >= 2 and "".join(pieces).strip()
     raw = model.complete_json([{"role": "user", "content": "black headphones under 80"}],
-                              Constraints.json_schema(), max_tokens=80)
+                              Constraints.json_schema(), max_tokens=160)
     Constraints.model_validate(json.loads(raw))          # the server's schema-constrained output
 
 
@@ -85,7 +85,7 @@ def test_a_whole_turn_through_vllm(server, small_index, small_dataset):
 def test_a_stopped_server_gives_a_clear_error_and_the_session_goes_on(server, small_index):
     from agent.llm.openai_http import OpenAIChatModel
 
-    session = make_assistant(small_index, OpenAIChatModel(server.url, "shop-lora", timeout_s=5, max_retries=0)).session()
+    session = make_assistant(small_index, OpenAIChatModel(server.url, "shop-lora", timeout_s=60, max_retries=0)).session()
     assert session.reply("rain jacket").generation.fallback_reason is None
     server.stop()
     record = session.reply("headphones")

@@ -1,0 +1,23 @@
+"""`shopwise chat` end to end in a terminal: the demo catalog generated and indexed on first run,
+a request, a follow-up, bad input, and a clean exit."""
+
+import subprocess
+import sys
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def test_chat_on_the_demo_catalog_out_of_the_box(tmp_path):
+    script = "a waterproof rain jacket under 150\ncheaper\n\nJe cherche un casque\nquit\n"
+    result = subprocess.run(
+        [sys.executable, "-m", "shopwise.cli", "--home", str(tmp_path / "home"), "--embedder-backend", "torch",
+         "chat", "--no-llm"], input=script, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = result.stdout
+    assert out.count("picks for") >= 2                      # the request and the follow-up
+    assert "up to 150" in out
+    assert "Please type what you are looking for" in out    # the empty line
+    assert "I understand English best" in out
+    assert (tmp_path / "home" / "demo" / "catalog" / "items.jsonl").is_file()

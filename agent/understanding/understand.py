@@ -61,7 +61,7 @@ class MessageUnderstanding:
         if new_need or stated.category or stated.brands:
             if new_need and not stated.category and not stated.brands and not self._known(need_words):
                 return self._vague(stated, rules, "unknown words", llm_status, notes)
-            stated = stated.model_copy(update={"need": new_need})
+            stated = self._colour_within_category(stated.model_copy(update={"need": new_need}))
             return Understanding("new", stated, self._query(new_need, stated), new_need,
                                  matched_phrases=tuple(rules.matched), llm_status=llm_status,
                                  llm_constraints=llm_raw, notes=tuple(notes))
@@ -88,7 +88,7 @@ class MessageUnderstanding:
             exclude = tuple(item.item_id for item in state.last_shown)
         elif followup is not None and followup.kind == "show_more":
             exclude = state.seen_ids
-        constraints = constraints.model_copy(update={"need": need})
+        constraints = self._colour_within_category(constraints.model_copy(update={"need": need}))
         return Understanding("followup" if followup else "refine", constraints,
                              self._query(query_need, constraints), need, followup=followup,
                              reference_ids=exclude, matched_phrases=tuple(rules.matched),
@@ -97,6 +97,18 @@ class MessageUnderstanding:
     def _vague(self, stated, rules, reason, llm_status, notes) -> Understanding:
         return Understanding("vague", stated, "", None, matched_phrases=tuple(rules.matched),
                              llm_status=llm_status, notes=tuple(notes), vague_reason=reason)
+
+    def _colour_within_category(self, constraints: Constraints) -> Constraints:
+        """A colour filters only within a category: catalogs keep colour in different attributes per
+        product type (a toner's is "printing colours"), so across types it ranks instead of filtering."""
+        name = self.vocabulary.colour_attribute
+        if constraints.category or not name or name not in constraints.attributes:
+            return constraints
+        attributes = {k: v for k, v in constraints.attributes.items() if k != name}
+        colour = str(constraints.attributes[name]).lower()
+        return constraints.model_copy(update={
+            "attributes": attributes,
+            "soft_preferences": list(dict.fromkeys(constraints.soft_preferences + [colour]))})
 
     def _known(self, need_words: list[str]) -> bool:
         known = [w for w in need_words if self.vocabulary.is_known(w)]
@@ -109,6 +121,8 @@ class MessageUnderstanding:
         colour = self.vocabulary.colour_attribute
         if colour and colour in constraints.attributes:
             parts.insert(0, str(constraints.attributes[colour]))
+        else:       # a colour kept as a wish still steers the search
+            parts.insert(0, " ".join(p for p in constraints.soft_preferences if p in self.vocabulary.colours))
         parts += constraints.brands
         return " ".join(p for p in parts if p).strip()
 

@@ -125,3 +125,12 @@ def test_invalid_llm_json_leaves_the_rules_in_charge(small_index):
     record = assistant.session().reply("rain jacket under 90")
     assert record.understanding.llm_status.startswith("no JSON")
     assert record.understanding.constraints["price_max"] == 90
+
+
+def test_a_colour_filters_within_a_category_and_only_ranks_without_one(assistant, small_index):
+    within = assistant.session().reply("a yellow rain jacket")
+    assert within.understanding.constraints["attributes"] == {"colour": "Yellow"}
+    across = assistant.session().reply("a yellow jacket from Velo")
+    assert "attributes" not in across.understanding.constraints
+    assert "yellow" in across.understanding.constraints["soft_preferences"]
+    assert small_index.catalog[across.shown_item_ids[0]].attributes["colour"] == "Yellow"

@@ -29,20 +29,17 @@ def catalog_store(settings: Settings, data: Path | None, store: Path | None, emb
     return cached_store(folder, settings, embedder), folder
 
 
-def assistant_from_args(args, settings: Settings) -> ShoppingAssistant:
+def services_from_args(args, settings: Settings):
+    """The application's clients for the chat, demo and serve commands (see shopwise.services)."""
     from agent.commands import llm_config_from_args
-    from agent.llm.factory import build_chat_model
-    from retrieval.embeddings import build_embedder
-    from retrieval.service import open_index
+    from shopwise.services import build_services
 
-    embedder = build_embedder(settings.embedder, settings.model_cache)
-    store, folder = catalog_store(settings, args.data, args.store, embedder)
-    index = open_index(store, settings, embedder=embedder)
-    llm = llm_config_from_args(args)
-    model = build_chat_model(llm, settings.model_cache) if llm is not None else None
-    reviews = ReviewSnippets.from_folder(folder) if folder else None
-    return build_assistant(index, model, reviews=reviews, llm_understanding=args.llm_understanding,
-                           config=TurnConfig(items_shown=max(1, min(args.items, 10))))
+    return build_services(settings, data=args.data, store=args.store, llm=llm_config_from_args(args),
+                          llm_understanding=args.llm_understanding, items_shown=args.items)
+
+
+def assistant_from_args(args, settings: Settings) -> ShoppingAssistant:
+    return services_from_args(args, settings).assistant
 
 
 def demo_users(settings: Settings, args) -> list[str]:

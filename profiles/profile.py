@@ -23,7 +23,8 @@ from profiles.records import Event
 from retrieval.catalog import Item
 
 RECENT_ITEMS = 50
-DEFAULT_EVENT_WEIGHTS = (("view", 1.0), ("click", 2.0), ("cart", 4.0), ("purchase", 6.0), ("rate", 3.0))
+DEFAULT_EVENT_WEIGHTS = (("view", 1.0), ("click", 2.0), ("cart", 4.0), ("purchase", 6.0), ("rate", 3.0),
+                         ("dislike", -3.0))      # "not for me" pushes its category and brand away
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from typing import Any
 
 from retrieval.catalog import RecordError
 
-EVENT_TYPES = ("view", "click", "cart", "purchase", "rate")
+EVENT_TYPES = ("view", "click", "cart", "purchase", "rate", "dislike")   # dislike: "not for me"
 
 
 @dataclass(frozen=True)

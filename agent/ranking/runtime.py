@@ -72,11 +72,15 @@ class RecommendationRuntime:
 
     def history(self, user_id: str) -> History:
         profile = self.profiles.profile(user_id)
-        known = [(i, ts, kind) for i, ts, kind in profile.recent if i in self.space.index]
+        known = [(i, ts, kind) for i, ts, kind in profile.recent if i in self.space.index and kind != "dislike"]
         weights = self.profiles.config
         return History(rows=np.array([self.space.index[i] for i, _, _ in known], dtype=np.int64),
                        ts=np.array([ts for _, ts, _ in known], dtype=np.float64),
                        weights=np.array([dict(weights.event_weights).get(kind, 1.0) for _, _, kind in known]))
+
+    def disliked(self, user_id: str) -> set[str]:
+        """Items the shopper marked "not for me" (never shown to them again)."""
+        return {i for i, _, kind in self.profiles.profile(user_id).recent if kind == "dislike"}
 
     def profile_vector(self, user_id: str):
         return self.profiles.profile(user_id).unit_embedding()
@@ -127,7 +131,7 @@ def build_runtime(settings, data_dir: Path, store: EventStore | None = None, emb
         import_folder(store, data)
     embedder = embedder or build_embedder(settings.embedder, settings.model_cache)
     space = build_item_space(data.items, embedder, settings.cache_dir, show_progress)
-    events = store.all_events()
+    events = [e for e in store.all_events() if e.type != "dislike"]     # behaviour, not rejections
     path = model_path or ranker_path(settings, data_dir)
     if path.is_file():
         model = RankingModel.load(path, space, InteractionLog(space, events), training)

@@ -1,0 +1,38 @@
+"""The chat turn's ranker: the personalised ranker plus the hybrid search rank of the request.
+
+The personalised ranker scores query match by dense similarity only; in a conversation the hybrid
+search (lexical + dense + priors) already ordered the items that answer the request, and items
+that only the profile or co-purchase proposed should not outrank them without strong personal
+evidence. So the search rank is one more signal (`search_match`, shown like the others), and
+items the shopper marked "not for me" are never shown to them again.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+from agent.ranking.interface import Candidate, RankedItem, RankingContext
+from agent.ranking.personalized import PersonalizedRanker
+
+
+class ConversationalRanker:
+    def __init__(self, inner: PersonalizedRanker, disliked: Callable[[str], set[str]] = lambda _user: set(),
+                 search_weight: float = 2.0):
+        self.inner = inner
+        self.disliked = disliked
+        self.search_weight = search_weight           # x the largest learned weight, for the top hit
+
+    def rank(self, context: RankingContext, candidates: list[Candidate], k: int) -> list[RankedItem]:
+        rejected = self.disliked(context.user_id) if context.user_id else set()
+        usable = [c for c in candidates if c.item.item_id not in rejected]
+        search_rank = {c.item.item_id: c.signals["search_rank"] for c in usable if c.signals.get("search_rank")}
+        scale = self.inner._scale * self.search_weight
+        rescored = []
+        for entry in self.inner.rank(context, usable, len(usable)):
+            rank = search_rank.get(entry.item.item_id)
+            part = scale / math.sqrt(rank) if rank else 0.0
+            rescored.append(RankedItem(entry.item, entry.score + part,
+                                       {**entry.contributions, "search_match": round(part, 4)}))
+        rescored.sort(key=lambda r: (-r.score, r.item.item_id))
+        return rescored[:k]

@@ -1,0 +1,134 @@
+"""The running application's clients, built once per process and shared by every front end.
+
+    services = build_services(settings, data=folder)          # demo catalog when data is None
+    session = services.assistant.session(user_id="u1")        # chat turns, personalised
+    services.record_event("u1", "ITEM-7", "like")             # the next turn reflects it
+    services.recommend("u1", k=10, query="toner")
+
+`shopwise chat`, `shopwise demo`, `shopwise serve` (API + UI) and the benchmarks all go through
+`build_services`, so a chat turn, a REST call and a card click see the same catalog, profiles and
+ranker. Personalisation needs a dataset folder (its catalog and events); over a bare ingested
+store the assistant ranks without profiles.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from shopwise.config import Settings
+from shopwise.errors import UserFacingError
+
+log = logging.getLogger(__name__)
+
+# Shopper feedback from the UI and the API, mapped onto the event types profiles learn from.
+FEEDBACK_EVENTS = {"view": "view", "click": "click", "like": "click", "cart": "cart", "add_to_cart": "cart",
+                   "purchase": "purchase", "rate": "rate", "dislike": "dislike", "not_for_me": "dislike"}
+
+
+@dataclass
+class AppServices:
+    settings: Settings
+    index: object                      # retrieval.index.CatalogIndex
+    assistant: object                  # agent.turn.assistant.ShoppingAssistant
+    events: object                     # profiles.store.EventStore
+    runtime: object | None = None      # agent.ranking.runtime.RecommendationRuntime (None: no profiles)
+    folder: Path | None = None         # the dataset folder, when the catalog came from one
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def personalised(self) -> bool:
+        return self.runtime is not None
+
+    def knows_item(self, item_id: str) -> bool:
+        return item_id in self.index.catalog
+
+    def record_event(self, user_id: str, item_id: str, kind: str, value: float | None = None,
+                     ts: float | None = None):
+        """Store a shopper's event and fold it into their live profile (no rebuild)."""
+        from profiles.records import Event
+
+        if kind not in FEEDBACK_EVENTS:
+            raise UserFacingError(f"unknown event type {kind!r}: use one of {', '.join(sorted(FEEDBACK_EVENTS))}")
+        if not self.knows_item(item_id):
+            raise UserFacingError(f"no item {item_id!r} in this catalog")
+        event = Event(user_id, item_id, FEEDBACK_EVENTS[kind], time.time() if ts is None else ts, None, value)
+        with self._lock:
+            if self.runtime is None:
+                self.events.add_event(event)
+                return None
+            return self.runtime.profiles.record_event(event)
+
+    def recommend(self, user_id: str | None, k: int = 10, query: str = "", filters=None,
+                  soft_preferences: tuple[str, ...] = ()):
+        if self.runtime is None:
+            raise UserFacingError("recommendations need a dataset folder with events (start with --data DIR)")
+        return self.runtime.recommend(user_id, k, query, filters, soft_preferences)
+
+    def profile(self, user_id: str):
+        """The live fused profile (None without profiles)."""
+        return self.runtime.profiles.profile(user_id) if self.runtime is not None else None
+
+    def erase_user(self, user_id: str) -> dict[str, int]:
+        """Remove a shopper everywhere: store rows, live profile, cached models trained on them."""
+        from agent.ranking.runtime import drop_models_trained_on
+        from profiles.erasure import erase_user
+
+        with self._lock:
+            removed = erase_user(self.events, user_id, self.runtime.profiles if self.runtime else None)
+            removed["cached_models"] = len(drop_models_trained_on(self.settings, user_id))
+        return removed
+
+
+def build_services(settings: Settings, *, data: Path | None = None, store: Path | None = None,
+                   llm=None, llm_understanding: bool = False, items_shown: int = 3,
+                   personalise: bool = True) -> AppServices:
+    """Catalog index, event store, personalised ranker (when the catalog is a dataset folder) and
+    the assistant over them. `llm=None` runs without a model (template explanations)."""
+    from agent.builder import build_assistant
+    from agent.explanation.reviews import ReviewSnippets
+    from agent.llm.factory import build_chat_model
+    from agent.session_setup import catalog_store
+    from agent.turn.assistant import TurnConfig
+    from profiles.store import EventStore
+    from retrieval.embeddings import build_embedder
+    from retrieval.service import open_index
+
+    embedder = build_embedder(settings.embedder, settings.model_cache)
+    store_path, folder = catalog_store(settings, data, store, embedder)
+    index = open_index(store_path, settings, embedder=embedder)
+    events = EventStore.from_settings(settings)
+    runtime = None
+    if personalise and folder is not None and has_events(folder):
+        from agent.ranking.runtime import build_runtime
+
+        runtime = build_runtime(settings, folder, store=events, embedder=embedder)
+    model = build_chat_model(llm, settings.model_cache) if llm is not None else None
+    reviews = ReviewSnippets.from_folder(folder) if folder else None
+    ranker, sources = personal_ranking(runtime)
+    assistant = build_assistant(index, model, reviews=reviews, llm_understanding=llm_understanding,
+                                ranker=ranker, sources=sources,
+                                config=TurnConfig(items_shown=max(1, min(items_shown, 10))))
+    log.info("services ready: %d items, personalised=%s", len(index), runtime is not None)
+    return AppServices(settings, index, assistant, events, runtime, folder)
+
+
+def has_events(folder: Path) -> bool:
+    return any(folder.glob("events.jsonl*"))
+
+
+def personal_ranking(runtime):
+    """The chat turn's ranker and extra candidate sources from a recommendation runtime.
+
+    Search proposes what matches the request; the profile and co-purchase sources add items the
+    shopper is likely to want, and the personalised ranker orders them all with the search rank
+    as one more signal, so a stated request still leads."""
+    if runtime is None:
+        return None, ()
+    from agent.ranking.chat_ranker import ConversationalRanker
+
+    sources = [s for s in runtime.recommender.sources if s.name in ("profile", "co_purchase")]
+    return ConversationalRanker(runtime.recommender.ranker, runtime.disliked), sources

@@ -24,10 +24,6 @@ def fold_value(value: AttributeValue) -> AttributeValue:
     return fold(value) if isinstance(value, str) else value
 
 
-def attribute_key(name: str) -> str:
-    return "a:" + fold(name)
-
-
 def category_key(level: int) -> str:
     return f"cat{level}"
 
@@ -69,9 +65,12 @@ def item_text(item: Item) -> str:
     return ". ".join(parts)
 
 
-def item_metadata(item: Item) -> dict[str, str | float | int | bool]:
-    """Chroma metadata: only scalar values, folded keys; absent facts are left out, not nulled."""
-    meta: dict[str, str | float | int | bool] = {"item_id": item.item_id, "title": item.title[:300]}
+def item_metadata(item: Item) -> dict[str, str | float | int]:
+    """Chroma metadata: the filterable facts (price, brand, each category level, rating, rating
+    count), scalar values, folded keys; absent facts are left out, not nulled. Attributes stay
+    out: storing two dozen keys per item halved Chroma's write speed, and attribute equality is
+    applied to Chroma's answers instead (see CatalogIndex.dense)."""
+    meta: dict[str, str | float | int] = {"item_id": item.item_id}
     if item.price is not None:
         meta["price"] = float(item.price)
     if item.brand:
@@ -82,8 +81,6 @@ def item_metadata(item: Item) -> dict[str, str | float | int | bool]:
         meta["rating_count"] = int(item.rating_count)
     for level, category in enumerate(item.categories[:MAX_CATEGORY_LEVELS]):
         meta[category_key(level)] = fold(category)
-    for name, value in folded_attributes(item).items():
-        meta[attribute_key(name)] = value
     return meta
 
 

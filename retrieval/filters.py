@@ -1,8 +1,9 @@
 """Hard constraints on search results, with one meaning everywhere they are applied.
 
 `Filters.matches` is the reference predicate on an `Item`; `to_chroma_where` states the same
-condition for the vector store; `mask` evaluates it on the in-memory columns that the lexical
-index uses. Tests hold all three to agreement.
+condition for the vector store (all but attribute equality, which Chroma does not store and the
+caller checks on its answers: `attribute_predicate`); `mask` evaluates it on the in-memory
+columns that the lexical and exact dense sides use. Tests hold all three to agreement.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from retrieval.catalog import AttributeValue, Item
-from retrieval.documents import (MAX_CATEGORY_LEVELS, attribute_key, category_key, fold, fold_value,
+from retrieval.documents import (MAX_CATEGORY_LEVELS, category_key, fold, fold_value,
                                  folded_attributes)
 
 
@@ -54,8 +55,7 @@ class Filters:
                 return False
         if self.min_rating is not None and (item.rating is None or item.rating < self.min_rating):
             return False
-        folded = folded_attributes(item)
-        return all(_same(folded.get(fold(name)), value) for name, value in self.attributes)
+        return self.attributes_match(item)
 
     # -- vector store -------------------------------------------------------------------------
     def to_chroma_where(self) -> dict | None:
@@ -75,13 +75,16 @@ class Filters:
             clauses.append({"$or": levels})
         if self.min_rating is not None:
             clauses.append({"rating": {"$gte": float(self.min_rating)}})
-        for name, value in self.attributes:
-            clauses.append({attribute_key(name): {"$eq": _stored(value)}})
         if self.exclude_ids:
             clauses.append({"item_id": {"$nin": list(self.exclude_ids)}})
         if not clauses:
             return None
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+    def attributes_match(self, item: Item) -> bool:
+        """The attribute-equality part of `matches`, for answers of a `to_chroma_where` query."""
+        folded = folded_attributes(item)
+        return all(_same(folded.get(fold(name)), value) for name, value in self.attributes)
 
     # -- in-memory columns --------------------------------------------------------------------
     def mask(self, columns: "FilterColumns") -> np.ndarray:

@@ -73,9 +73,11 @@ class _BatchWriter:
         hashes = {item_id: text_hash(text, self._embedder.name) for item_id, text in texts.items()}
         ids = list(texts)
         embedded = self._items.embedded_hashes(ids)
-        present = self._vectors.existing_ids(ids)
-        stale = [item for item in batch
-                 if embedded.get(item.item_id) != hashes[item.item_id] or item.item_id not in present]
+        # Only items marked embedded with today's text need Chroma's word that the vector is
+        # there; asking for the rest would queue this thread behind the writer's upsert.
+        marked = [i for i in ids if embedded.get(i) == hashes[i]]
+        present = self._vectors.existing_ids(marked)
+        stale = [item for item in batch if item.item_id not in present]
         started = time.perf_counter()
         vectors = self._embedder.embed([texts[item.item_id] for item in stale]) if stale else None
         self._report.embed_seconds += time.perf_counter() - started

@@ -71,6 +71,18 @@ class VectorStore:
         return [VectorHit(item_id, 1.0 - float(distance))
                 for item_id, distance in zip(result["ids"][0], result["distances"][0])]
 
+    def vectors_of(self, item_ids: list[str], page: int = 5_000) -> np.ndarray:
+        """The stored vectors of these items, in this order (rows of zeros for any not stored)."""
+        position = {item_id: row for row, item_id in enumerate(item_ids)}
+        matrix = None
+        for start in range(0, len(item_ids), page):
+            got = self._collection.get(ids=item_ids[start:start + page], include=["embeddings"])
+            for item_id, vector in zip(got["ids"], got["embeddings"]):
+                if matrix is None:
+                    matrix = np.zeros((len(item_ids), len(vector)), dtype=np.float32)
+                matrix[position[item_id]] = vector
+        return matrix if matrix is not None else np.zeros((len(item_ids), 0), dtype=np.float32)
+
     def delete(self, item_ids: list[str]) -> None:
         if item_ids:
             self._collection.delete(ids=item_ids)

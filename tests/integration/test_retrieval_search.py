@@ -24,6 +24,14 @@ def index(tmp_path_factory):
     return open_index(root / "store", settings, embedder=HashingEmbedder())
 
 
+@pytest.fixture(scope="module")
+def chroma_index(index):
+    """The same store, with the dense side answered by Chroma's filtered HNSW query."""
+    from retrieval.index import CatalogIndex
+
+    return CatalogIndex(index.items, index.vectors, index.lexical, index.embedder, exact_max_items=0)
+
+
 filters_strategy = st.builds(
     Filters,
     price_min=st.none() | st.floats(0, 80),
@@ -40,15 +48,26 @@ filters_strategy = st.builds(
 
 @hypothesis_settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(filters=filters_strategy, query=st.sampled_from(QUERIES))
-def test_every_hit_of_every_side_satisfies_every_filter(index, filters, query):
+def test_every_hit_of_every_side_satisfies_every_filter(index, chroma_index, filters, query):
     allowed = {i for i, item in index.catalog.items() if filters.matches(item)}
-    for method in ("dense", "bm25", "hybrid", "shopwise"):
-        hits = index.search(query, filters, k=200, method=method)
-        assert {h.item_id for h in hits} <= allowed, method
-    # The dense side reaches every allowed item when asked for all of them: Chroma's filter and the
-    # reference predicate agree exactly, not just one way round.
-    dense = index.dense(query, filters, depth=len(index))
-    assert set(dense.ids) == allowed
+    for searcher in (index, chroma_index):
+        for method in ("dense", "bm25", "hybrid", "shopwise"):
+            hits = searcher.search(query, filters, k=200, method=method)
+            assert {h.item_id for h in hits} <= allowed, method
+        # The dense side reaches every allowed item when asked for all of them: the numpy mask,
+        # Chroma's `where` and the reference predicate agree exactly, not just one way round.
+        dense = searcher.dense(query, filters, depth=len(index))
+        assert set(dense.ids) == allowed
+
+
+@pytest.mark.parametrize("filters", [Filters(), Filters(price_max=120.0), Filters(categories=("audio",)),
+                                     Filters(exclude_brands=("Logitech",), min_rating=3.0)])
+def test_exact_in_memory_dense_side_agrees_with_chroma(index, chroma_index, filters):
+    assert index.item_vectors is not None and chroma_index.item_vectors is None
+    for query in QUERIES:
+        exact, chroma = index.dense(query, filters, depth=10), chroma_index.dense(query, filters, depth=10)
+        assert [round(exact.scores[i], 4) for i in exact.ids] == [round(chroma.scores[i], 4) for i in chroma.ids]
+        assert exact.ids[:3] == chroma.ids[:3] or len(set(exact.scores.values())) < len(exact.ids)
 
 
 def test_hits_carry_both_sides_scores_and_fused_order(index):

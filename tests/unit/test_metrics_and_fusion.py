@@ -42,3 +42,16 @@ def test_reciprocal_rank_fusion_by_hand():
 def test_fusion_weights_shift_the_order():
     order = [i for i, _ in reciprocal_rank_fusion({"dense": ["a"], "lexical": ["c"]}, {"dense": 1, "lexical": 2})]
     assert order == ["c", "a"]
+
+
+def test_equal_side_scores_share_the_best_rank_by_hand():
+    # dense lists b before c with the same score: both count as rank 2, d as rank 4
+    fused = dict(reciprocal_rank_fusion({"dense": ["a", "b", "c", "d"]}, k=60,
+                                        side_scores={"dense": {"a": 0.9, "b": 0.5, "c": 0.5, "d": 0.1}}))
+    assert fused["b"] == fused["c"] == pytest.approx(1 / 62)
+    assert fused["d"] == pytest.approx(1 / 64)
+    # the order a retriever happened to list tied items in cannot decide the fused order
+    swapped = dict(reciprocal_rank_fusion({"dense": ["a", "c", "b", "d"], "lexical": ["c", "b"]},
+                                          side_scores={"dense": {"a": 0.9, "b": 0.5, "c": 0.5, "d": 0.1},
+                                                       "lexical": {"c": 2.0, "b": 2.0}}))
+    assert swapped["b"] == swapped["c"]

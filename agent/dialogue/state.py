@@ -30,3 +30,12 @@ class DialogueState:
 
     def reset(self) -> None:
         self.constraints, self.need, self.reference = Constraints(), None, None
+
+    def drop_constraint(self, name: str, value=None) -> bool:
+        """Remove one understood constraint (a chip the shopper took away); True if it was there.
+        The next turn (or `ChatSession.rerun`) searches without it."""
+        changed = self.constraints.without(name, value)
+        if changed == self.constraints:
+            return False
+        self.constraints = changed
+        return True

@@ -78,7 +78,15 @@ class ChatSession:
 
     def send(self, message: str) -> Iterator[TurnEvent]:
         """Run one turn; the dialogue state is updated only once the turn has completed."""
-        turn = _Turn(self, message if isinstance(message, str) else "")
+        yield from self._run(_Turn(self, message if isinstance(message, str) else ""))
+
+    def rerun(self, note: str | None = None) -> Iterator[TurnEvent]:
+        """Run the standing request again without a new message, e.g. after the shopper removed a
+        constraint with `state.drop_constraint(...)`; `note` goes into the turn's record."""
+        understood = self.assistant.understanding.from_state(self.state, note)
+        yield from self._run(_Turn(self, "", understood))
+
+    def _run(self, turn: "_Turn") -> Iterator[TurnEvent]:
         yield from turn.run()
         self.records.append(turn.record)
         self.state.turns += 1
@@ -95,8 +103,9 @@ class ChatSession:
 class _Turn:
     """The work of one message; keeps its step records as it goes."""
 
-    def __init__(self, session: ChatSession, message: str):
+    def __init__(self, session: ChatSession, message: str, understood: Understanding | None = None):
         self.session = session
+        self.understood = understood          # given for a re-run of the standing request
         self.assistant = session.assistant
         self.message = message
         self.started = time.perf_counter()
@@ -114,12 +123,12 @@ class _Turn:
 
     def run(self) -> Iterator[TurnEvent]:
         state = self.session.state
-        if not self.message.strip():
+        if self.understood is None and not self.message.strip():
             yield self.say(EMPTY_MESSAGE_REPLY)
             yield self.done("empty", UnderstandingStep("empty", {}, ""))
             return
         began = time.perf_counter()
-        understood = self.assistant.understanding.understand(self.message, state)
+        understood = self.understood or self.assistant.understanding.understand(self.message, state)
         understanding = _understanding_step(understood, time.perf_counter() - began)
         if understood.kind == "vague":
             yield self.say(clarifying_question(understood.vague_reason, self.assistant.example_requests()))

@@ -15,7 +15,7 @@ def hash_id(value: str | None) -> str | None:
 
 @dataclass(frozen=True)
 class UnderstandingStep:
-    kind: str                               # new | refine | followup | vague | empty
+    kind: str                               # new | refine | followup | vague | empty | edit
     constraints: dict
     query: str
     matched_phrases: tuple[str, ...] = ()

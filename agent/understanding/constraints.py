@@ -11,6 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from retrieval.filters import Filters
 
 AttributeValue = str | float | bool
+SCALAR_FIELDS = ("category", "price_min", "price_max", "min_rating")
+LIST_FIELDS = ("brands", "exclude_brands", "soft_preferences")
 
 
 class Constraints(BaseModel):
@@ -42,6 +44,20 @@ class Constraints(BaseModel):
                        categories=(self.category,) if self.category else (),
                        min_rating=self.min_rating, attributes=tuple(self.attributes.items()),
                        exclude_ids=exclude_ids)
+
+    def without(self, name: str, value: AttributeValue | None = None) -> "Constraints":
+        """A copy with one constraint removed: a scalar field (`price_max`, `category`, ...), one
+        entry of a list field (`exclude_brands`, "Nike"), or one attribute by its name."""
+        if name not in LIST_FIELDS + SCALAR_FIELDS + ("attributes",):
+            raise ValueError(f"no removable constraint {name!r}")
+        data = self.model_dump()
+        if name in SCALAR_FIELDS:
+            data[name] = None
+        elif name == "attributes":
+            data["attributes"] = {k: v for k, v in data["attributes"].items() if k != value}
+        else:
+            data[name] = [v for v in data[name] if v != value]
+        return Constraints.model_validate(data)
 
     @classmethod
     def json_schema(cls) -> dict:

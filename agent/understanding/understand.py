@@ -20,7 +20,7 @@ MAX_MESSAGE_CHARS = 2_000       # longer messages are cut (and the cut is record
 
 @dataclass(frozen=True)
 class Understanding:
-    kind: str                               # new | refine | followup | vague
+    kind: str                               # new | refine | followup | vague | edit (a constraint removed)
     constraints: Constraints
     query: str                              # the retrieval query
     need: str | None
@@ -66,6 +66,15 @@ class MessageUnderstanding:
                                  matched_phrases=tuple(rules.matched), llm_status=llm_status,
                                  llm_constraints=llm_raw, notes=tuple(notes))
         return self._vague(stated, rules, "no product named", llm_status, notes)
+
+    def from_state(self, state: DialogueState, note: str | None = None) -> Understanding:
+        """The standing request as the state holds it now, with no new message: used after the
+        shopper removed one of the understood constraints (`DialogueState.drop_constraint`)."""
+        notes = (note,) if note else ()
+        constraints = state.constraints.model_copy(update={"need": state.need})
+        if not (state.need or constraints.category or constraints.brands):
+            return Understanding("vague", constraints, "", None, notes=notes, vague_reason="no product named")
+        return Understanding("edit", constraints, self._query(state.need, constraints), state.need, notes=notes)
 
     # -- pieces --------------------------------------------------------------------------------
     def _with_llm(self, message: str, rules: RuleExtraction):

@@ -85,7 +85,7 @@ class AppServices:
 
 def build_services(settings: Settings, *, data: Path | None = None, store: Path | None = None,
                    llm=None, llm_understanding: bool = False, items_shown: int = 3,
-                   personalise: bool = True) -> AppServices:
+                   personalise: bool = True, embedder=None) -> AppServices:
     """Catalog index, event store, personalised ranker (when the catalog is a dataset folder) and
     the assistant over them. `llm=None` runs without a model (template explanations)."""
     from agent.builder import build_assistant
@@ -97,7 +97,7 @@ def build_services(settings: Settings, *, data: Path | None = None, store: Path 
     from retrieval.embeddings import build_embedder
     from retrieval.service import open_index
 
-    embedder = build_embedder(settings.embedder, settings.model_cache)
+    embedder = embedder or build_embedder(settings.embedder, settings.model_cache)
     store_path, folder = catalog_store(settings, data, store, embedder)
     index = open_index(store_path, settings, embedder=embedder)
     events = EventStore.from_settings(settings)

@@ -18,7 +18,7 @@ from agent.ranking.personalized import PersonalizedRanker
 
 class ConversationalRanker:
     def __init__(self, inner: PersonalizedRanker, disliked: Callable[[str], set[str]] = lambda _user: set(),
-                 search_weight: float = 2.0):
+                 search_weight: float = 1.0):
         self.inner = inner
         self.disliked = disliked
         self.search_weight = search_weight           # x the largest learned weight, for the top hit

@@ -21,6 +21,7 @@ from agent.ranking.model import RankingModel
 from retrieval.documents import fold, item_text
 
 CONVERSATION_SIGNALS = ("query_match", "constraint_fit")
+SIMILARITY_FLOOR = 0.05          # cosine: differences below this are noise between near-equal matches
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,10 @@ class PersonalizedRanker:
         query_part = np.zeros(len(usable))
         if query_vector is not None:
             similarity = space.vectors[rows] @ query_vector
-            query_part = self.weights.query_match * self._scale * (similarity - similarity.mean()) / (similarity.std() + 1e-6)
+            # standardised, but a spread under SIMILARITY_FLOOR is not stretched into a preference:
+            # a query every candidate matches alike ("model") must leave the choice to the profile
+            spread = max(float(similarity.std()), SIMILARITY_FLOOR)
+            query_part = self.weights.query_match * self._scale * (similarity - similarity.mean()) / spread
         fit_part = self.weights.constraint_fit * self._scale * np.array(
             [preference_fit(c.item, context.soft_preferences) for c in usable])
         total, offsets = self._cascade(features, query_part + fit_part)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 
 
 def register(groups) -> None:
@@ -69,10 +70,14 @@ def run_demo(args, settings) -> int:
     # Gradio reads these when it is imported: no telemetry, no hub look-ups.
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from agent.session_setup import assistant_from_args, demo_users
-    from ui.demo_app import build_demo, launch
+    from agent.session_setup import demo_users, services_from_args
+    from ui.web.app import build_web_ui, launch_web_ui
 
-    assistant = assistant_from_args(args, settings)
+    services = services_from_args(args, settings)
+    # The local demo has no sign-in (a shopper picker, console and reports open): this machine only.
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"warning: --host {args.host} opens the demo, customer-service console included, to the network "
+              "without sign-in; `shopwise serve` asks for API keys", file=sys.stderr, flush=True)
     print(f"Shopwise demo on http://{args.host}:{args.port} (Ctrl-C to stop)", flush=True)
-    launch(build_demo(assistant, demo_users(settings, args)), args.host, args.port)
+    launch_web_ui(build_web_ui(services, None, demo_users=demo_users(settings, args)), args.host, args.port)
     return 0

@@ -124,6 +124,12 @@ def test_shopper_conversation_with_card_clicks_changes_the_next_results(site, pa
     assert "cheaper" in bubbles
     screenshot(page, "shopper_conversation", "6-turn-3-cheaper")
 
+    # and one more by position: items like the second card, none of those just shown
+    send(page, "more like the second one", 4)
+    fourth = [c["id"] for c in cards(page)]
+    assert fourth and not set(fourth) & {c["id"] for c in third} and rejected not in fourth
+    screenshot(page, "shopper_conversation", "7-turn-4-more-like-the-second")
+
 
 def test_removing_a_constraint_chip_reruns_the_request_without_it(site, page):
     server, _, keys = site

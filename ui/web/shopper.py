@@ -237,6 +237,9 @@ def build_shop_tab(services, principal_state: gr.State, demo_user: gr.Dropdown |
         trigger(send_message, [message, chatbot, view_state, *who], outputs, api_visibility="private",
                 concurrency_id=TURN_QUEUE)
 
+    # the chat's own clear button starts over: a fresh session, no cards, no chips
+    chatbot.clear(lambda: render(widgets, None, []), None, outputs, api_visibility="private")
+
     for i, button in enumerate(chip_buttons):
         def remove(history, view, _i=i):
             yield from on_remove_chip(services, widgets, _i, history, view)

@@ -240,14 +240,19 @@ def build_shop_tab(services, principal_state: gr.State, demo_user: gr.Dropdown |
     # the chat's own clear button starts over: a fresh session, no cards, no chips
     chatbot.clear(lambda: render(widgets, None, []), None, outputs, api_visibility="private")
 
+    def current(view, principal_or_user):
+        """The tab's view only while it still belongs to whoever is signed in now."""
+        return view if view is not None and view.user_id == user_of(principal_or_user) else None
+
     for i, button in enumerate(chip_buttons):
-        def remove(history, view, _i=i):
-            yield from on_remove_chip(services, widgets, _i, history, view)
-        button.click(remove, [chatbot, view_state], outputs, api_visibility="private", concurrency_id=TURN_QUEUE)
+        def remove(history, view, principal_or_user, _i=i):
+            yield from on_remove_chip(services, widgets, _i, history, current(view, principal_or_user))
+        button.click(remove, [chatbot, view_state, *who], outputs, api_visibility="private",
+                     concurrency_id=TURN_QUEUE)
 
     for i, buttons in enumerate(feedback):
         for kind, button in zip(FEEDBACK_KINDS, buttons):
-            def mark(view, history, _i=i, _kind=kind):
-                return on_feedback(services, widgets, _i, _kind, view, history)
-            button.click(mark, [view_state, chatbot], outputs, api_visibility="private")
+            def mark(view, history, principal_or_user, _i=i, _kind=kind):
+                return on_feedback(services, widgets, _i, _kind, current(view, principal_or_user), history)
+            button.click(mark, [view_state, chatbot, *who], outputs, api_visibility="private")
     return view_state, widgets

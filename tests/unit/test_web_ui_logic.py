@@ -10,6 +10,7 @@ from agent.dialogue.state import DialogueState
 from agent.ranking.interface import RankedItem
 from agent.understanding.constraints import Constraints
 from retrieval.catalog import Item
+from tests.agent_fixtures import small_dataset, small_index  # noqa: F401  (fixtures)
 from ui.api.auth import KeyStore, Principal
 from ui.web.access import (BAD_KEY, CONSOLE_DENIED, CONSOLE_SIGNED_OUT, chat_user, console_denial,
                            reports_denial, sign_in)
@@ -150,8 +151,6 @@ def test_a_shopper_chats_as_itself_and_staff_chat_anonymously():
     assert chat_user(Principal("k1", "shopper", "demo-ana")) == "demo-ana"
     assert chat_user(Principal("k2", "agent")) is None and chat_user(None) is None
 
-
-from tests.agent_fixtures import small_dataset, small_index  # noqa: E402,F401  (fixtures)
 
 
 def test_console_handlers_check_the_role_on_the_server(small_index, small_dataset, settings):

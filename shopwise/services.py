@@ -37,6 +37,10 @@ class AppServices:
     events: object                     # profiles.store.EventStore
     runtime: object | None = None      # agent.ranking.runtime.RecommendationRuntime (None: no profiles)
     folder: Path | None = None         # the dataset folder, when the catalog came from one
+    conversations: object | None = None  # agent.turn.conversation_store.ConversationStore
+    # Called with the user id on erasure; front ends with their own state about a user (the API's
+    # server-side chat sessions, API keys bound to the user) register here. Each returns a count.
+    erasure_hooks: dict = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -80,6 +84,10 @@ class AppServices:
         with self._lock:
             removed = erase_user(self.events, user_id, self.runtime.profiles if self.runtime else None)
             removed["cached_models"] = len(drop_models_trained_on(self.settings, user_id))
+            if self.conversations is not None:
+                removed["conversation_turns"] = self.conversations.forget(user_id)
+            for name, hook in self.erasure_hooks.items():
+                removed[name] = int(hook(user_id) or 0)
         return removed
 
 
@@ -87,7 +95,8 @@ def build_services(settings: Settings, *, data: Path | None = None, store: Path 
                    llm=None, llm_understanding: bool = False, items_shown: int = 3,
                    personalise: bool = True, embedder=None) -> AppServices:
     """Catalog index, event store, personalised ranker (when the catalog is a dataset folder) and
-    the assistant over them. `llm=None` runs without a model (template explanations)."""
+    the assistant over them. `llm=None` runs without a model (template explanations). `embedder`
+    replaces the configured one (tests pass a fake)."""
     from agent.builder import build_assistant
     from agent.explanation.reviews import ReviewSnippets
     from agent.llm.factory import build_chat_model
@@ -113,7 +122,10 @@ def build_services(settings: Settings, *, data: Path | None = None, store: Path 
                                 ranker=ranker, sources=sources,
                                 config=TurnConfig(items_shown=max(1, min(items_shown, 10))))
     log.info("services ready: %d items, personalised=%s", len(index), runtime is not None)
-    return AppServices(settings, index, assistant, events, runtime, folder)
+    from agent.turn.conversation_store import ConversationStore
+
+    return AppServices(settings, index, assistant, events, runtime, folder,
+                       conversations=ConversationStore.from_settings(settings))
 
 
 def has_events(folder: Path) -> bool:

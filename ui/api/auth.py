@@ -178,6 +178,11 @@ class KeyStore:
         with Session(self.engine) as session, session.begin():
             return session.execute(delete(ApiKeyRow).where(ApiKeyRow.user_id == user_id)).rowcount or 0
 
+    def has_user(self, user_id: str) -> bool:
+        """Whether some key (active or revoked) is bound to this user."""
+        with Session(self.engine) as session:
+            return session.scalar(select(ApiKeyRow.key_id).where(ApiKeyRow.user_id == user_id).limit(1)) is not None
+
     def list(self) -> list[KeyInfo]:
         with Session(self.engine) as session:
             rows = session.scalars(select(ApiKeyRow).order_by(ApiKeyRow.created_ts))

@@ -15,6 +15,9 @@ def register(groups) -> None:
     demo.add_argument("--port", type=int, default=7860)
     demo.set_defaults(handler=run_demo)
     register_keys(groups)
+    from ui import serve
+
+    serve.register(groups)
 
 
 def register_keys(groups) -> None:

@@ -73,33 +73,34 @@ class BodySizeLimit:
                 too_big = True
             if too_big:
                 return await _too_large(send, self.max_bytes)
-        received = 0
-        started = False
-
-        async def counting_receive():
-            nonlocal received
+        # Read the body first (it is small by definition), so an oversized stream is refused
+        # before any route or body parser sees it.
+        chunks, received, more = [], 0, True
+        while more:
             message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise _BodyTooLarge()
+            if message["type"] != "http.request":
+                return await self.app(scope, _replay([], message), send)
+            chunks.append(message.get("body", b""))
+            received += len(chunks[-1])
+            if received > self.max_bytes:
+                return await _too_large(send, self.max_bytes)
+            more = message.get("more_body", False)
+        await self.app(scope, _replay([b"".join(chunks)], None, receive), send)
+
+
+def _replay(bodies: list[bytes], final, receive=None):
+    """A receive() that hands back the buffered body, then waits on the real channel."""
+    pending = list(bodies)
+
+    async def replay():
+        nonlocal final
+        if pending:
+            return {"type": "http.request", "body": pending.pop(0), "more_body": False}
+        if final is not None:
+            message, final = final, None
             return message
-
-        async def tracking_send(message):
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, counting_receive, tracking_send)
-        except _BodyTooLarge:
-            if not started:
-                await _too_large(send, self.max_bytes)
-
-
-class _BodyTooLarge(Exception):
-    pass
+        return await receive() if receive is not None else {"type": "http.disconnect"}
+    return replay
 
 
 async def _too_large(send, limit: int) -> None:

@@ -91,7 +91,9 @@ class ApiService:
 
     def recommendations(self, user_id: str | None, k: int, query: str) -> schemas.RecommendationsOut:
         if self.services.personalised:
-            ranked = self.services.recommend(user_id, k=k, query=query)
+            # Items the shopper marked "not for me" are never offered again (as in the chat).
+            hidden = tuple(sorted(self.services.runtime.disliked(user_id))) if user_id else ()
+            ranked = self.services.recommend(user_id, k=k, query=query, filters=Filters(exclude_ids=hidden))
             items = [item_out(r.item, r.score, r.contributions) for r in ranked]
         elif query.strip():
             items = [item_out(h.item, h.score) for h in self.services.index.search(query, Filters(), k)]

@@ -15,6 +15,9 @@ from ui.api.service import ApiError, ApiService
 _ERRORS = {status: {"model": schemas.ErrorOut, "description": why} for status, why in (
     (401, "no or unknown API key"), (403, "this key may not do that"), (404, "unknown user or item"),
     (409, "session busy"), (413, "request body too large"), (422, "invalid request"), (429, "rate limit"))}
+SSE_EVENT = {"type": "object", "required": ["event", "data"],
+             "properties": {"event": {"type": "string", "enum": ["items", "text", "explanation", "done", "error"]},
+                            "data": {"type": "string", "description": "a JSON object"}}}
 UserId = Annotated[str, Path(min_length=1, max_length=200)]
 
 
@@ -56,12 +59,17 @@ def subject(request: Request, caller: Principal, user_id: str | None, *, change:
     return user_id
 
 
+# The chat route's own media type is text/event-stream; its errors are JSON like everywhere else.
+_JSON_ERRORS = {status: {"description": spec["description"],
+                         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}}
+                for status, spec in _ERRORS.items()}
 router = APIRouter(prefix="/v1", responses=_ERRORS)
 
 
 @router.post("/chat", response_class=EventSourceResponse, tags=["chat"],
-             responses={200: {"description": "Server-Sent Events: `items`, then `text` and `explanation`, then `done`",
-                              "content": {"text/event-stream": {"schema": {"type": "string"}}}}})
+             responses={200: {"description": "Server-Sent Events: `items` (when the turn ranks), then `text` and "
+                                             "`explanation`, then `done`; `data` is JSON",
+                              "content": {"text/event-stream": {"schema": SSE_EVENT}}}, **_JSON_ERRORS})
 def chat(body: schemas.ChatRequest, request: Request, caller: Caller, api: Api):
     """One chat turn as an event stream; pass `session_id` from `done` to continue the conversation."""
     user_id = subject(request, caller, body.user_id, change=True)

@@ -47,6 +47,7 @@ def build_demo_services(home: Path, llm=None):
     from agent.ranking.runtime import build_runtime
     from agent.ranking.sequential import SequentialConfig
     from agent.turn.assistant import TurnConfig
+    from agent.turn.conversation_store import ConversationStore
     from profiles.store import EventStore
     from retrieval.service import ingest_into_store, open_index
     from shopwise.config import EmbedderConfig, Settings
@@ -65,7 +66,8 @@ def build_demo_services(home: Path, llm=None):
     ranker, sources = personal_ranking(runtime)
     assistant = build_assistant(index, llm if llm is not None else ScriptedLLM(), reviews=ReviewSnippets.from_folder(folder),
                                 ranker=ranker, sources=sources, config=TurnConfig(items_shown=3))
-    return AppServices(settings, index, assistant, events, runtime, folder)
+    return AppServices(settings, index, assistant, events, runtime, folder,
+                       conversations=ConversationStore.from_settings(settings))
 
 
 def free_port() -> int:

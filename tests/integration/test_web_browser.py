@@ -129,6 +129,9 @@ def test_shopper_conversation_with_card_clicks_changes_the_next_results(site, pa
     fourth = [c["id"] for c in cards(page)]
     assert fourth and not set(fourth) & {c["id"] for c in third} and rejected not in fourth
     screenshot(page, "shopper_conversation", "7-turn-4-more-like-the-second")
+    stored = services.conversations.recent("demo-ana", 1)[0]
+    assert [t.message for t in stored.turns] == ["a waterproof rain jacket", "a waterproof rain jacket", "cheaper",
+                                                 "more like the second one"]
 
 
 def test_removing_a_constraint_chip_reruns_the_request_without_it(site, page):
@@ -202,6 +205,11 @@ def test_agent_console_looks_up_a_customer_and_reads_a_trace(site, page):
     assert page.locator("#sw-traces table tbody tr").count() == 3
     assert page.locator("#sw-console-cards .sw-card").count() == 3
     screenshot(page, "agent_console", "2-trace")
+
+    # the turn asked on the customer's behalf is stored as one of their conversations
+    page.locator("#sw-lookup").click()
+    page.wait_for_function("() => /headphones under 150/.test(document.querySelector('#sw-conversations')?.innerText || '')")
+    assert "1 turns" in page.locator("#sw-conversations").inner_text()
 
     open_tab(page, "Reports")
     page.wait_for_function("() => /retrieval on demo/.test(document.querySelector('#sw-report-table')?.innerText || '')")

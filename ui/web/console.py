@@ -8,6 +8,7 @@ Every handler checks the signed-in principal on the server; the hidden panel is 
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from html import escape
 
@@ -37,24 +38,18 @@ class ConsoleView:
 
 
 def conversations_html(conversations) -> str:
-    """The customer's last conversations from the conversation store, newest first."""
+    """The customer's last conversations (agent.turn.conversation_store.Conversation), newest first."""
     if not conversations:
         return "<p class='sw-muted'>No stored conversations.</p>"
     blocks = []
-    for conversation in conversations:
-        data = conversation if isinstance(conversation, dict) else getattr(conversation, "__dict__", {})
-        turns = data.get("turns") or []
+    for number, conversation in enumerate(conversations):
         lines = "".join(
-            f"<li><b>shopper</b> {escape(str(_get(t, 'message'))[:200])}<br><b>assistant</b> "
-            f"{escape(str(_get(t, 'reply'))[:300])}</li>" for t in turns[-6:])
-        when = _get(data, "started") or _get(data, "updated") or ""
-        blocks.append(f"<details class='sw-conv'><summary>{escape(str(when))} · {len(turns)} turns</summary>"
+            f"<li><b>customer</b> {escape(turn.message[:200]) or '<i>(constraint removed)</i>'}<br>"
+            f"<b>assistant</b> {escape(turn.reply[:300])}</li>" for turn in conversation.turns[-6:])
+        when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(conversation.updated))
+        blocks.append(f"<details class='sw-conv'{' open' if number == 0 else ''}><summary>{when} · {len(conversation.turns)} turns</summary>"
                       f"<ol>{lines}</ol></details>")
     return "".join(blocks)
-
-
-def _get(value, name):
-    return value.get(name) if isinstance(value, dict) else getattr(value, name, None)
 
 
 def console_cards(view: ConsoleView | None) -> str:

@@ -77,7 +77,8 @@ def free_port() -> int:
 
 
 class WebServer:
-    """The web UI mounted at / of a FastAPI app (as `shopwise serve` does), served by uvicorn."""
+    """The web UI served by uvicorn: with a KeyStore, inside the REST API's app exactly as
+    `shopwise serve` builds it (API under /v1, UI at /); without one, alone (the local demo)."""
 
     def __init__(self, services, keys, **ui_options):
         import uvicorn
@@ -85,7 +86,13 @@ class WebServer:
 
         from ui.web.app import mount_web_ui
 
-        app = mount_web_ui(FastAPI(), services, keys, **ui_options)
+        if keys is not None and not ui_options:
+            from ui.api.app import ApiConfig
+            from ui.serve import build_server_app
+
+            app = build_server_app(services, keys, ApiConfig())
+        else:
+            app = mount_web_ui(FastAPI(), services, keys, **ui_options)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))

@@ -27,7 +27,7 @@ def site(tmp_path_factory):
         "task": "retrieval", "dataset": "demo", "default": "shopwise",
         "methods": {"bm25": {"ndcg@10": 0.41, "recall@10": 0.52}, "shopwise": {"ndcg@10": 0.58, "recall@10": 0.66}}})
     keys = KeyStore.from_settings(services.settings)
-    with WebServer(services, keys, report_dirs=[home / "reports"]) as server:
+    with WebServer(services, keys) as server:          # the app `shopwise serve` builds: API + UI
         yield server, services, keys
 
 
@@ -211,7 +211,9 @@ def test_agent_console_looks_up_a_customer_and_reads_a_trace(site, page):
     page.wait_for_function("() => /headphones under 150/.test(document.querySelector('#sw-conversations')?.innerText || '')")
     assert "1 turns" in page.locator("#sw-conversations").inner_text()
 
-    open_tab(page, "Reports")
+    open_tab(page, "Reports")                 # <home>/reports is one of the folders listed
+    page.locator("#sw-report-picker input").click()
+    page.get_by_role("option", name=re.compile("retrieval on demo")).click()
     page.wait_for_function("() => /retrieval on demo/.test(document.querySelector('#sw-report-table')?.innerText || '')")
     assert "shopwise" in page.locator("#sw-report-table").inner_text()
     page.wait_for_selector("#sw-report-chart img")

@@ -38,7 +38,8 @@ def describe(principal: Principal | None) -> str:
         return f"Signed in as shopper **{principal.user_id}**."
     if principal.key_id == DEMO_PRINCIPAL.key_id:
         return "Local demo: no sign-in; every page is open on this machine."
-    return f"Signed in with a **{principal.role}** key ({principal.key_id})."
+    article = "an" if principal.role[0] in "aeiou" else "a"
+    return f"Signed in with {article} **{principal.role}** key ({principal.key_id})."
 
 
 def chat_user(principal: Principal | None) -> str | None:

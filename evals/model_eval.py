@@ -26,6 +26,7 @@ from evals.metrics import mean, ndcg_at
 from finetune.prompts import LABELS
 
 log = logging.getLogger(__name__)
+FINE_TUNED_FEW_SHOT = "fine-tuned+few-shot"
 MAX_NEW_TOKENS = {"understanding": 96, "explanation": 64, "dialogue": 40}
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _WORD = re.compile(r"[a-z][a-z']+")
@@ -37,10 +38,39 @@ item product fits suit suits because like likes liked love loves would could sho
 
 
 # -- request understanding -----------------------------------------------------------------------
+def stop_at_json_end(text: str) -> str:
+    """A reply that starts with a JSON object, cut right after that object's closing brace: a stop
+    at the closing brace, so a model that keeps talking after the object still answered. Replies
+    that do not start with `{` or never close it are returned unchanged (the agent's
+    `first_json_object` is more lenient and also skips prose before the object)."""
+    stripped = text.strip()
+    if not stripped.startswith("{"):
+        return stripped
+    depth, in_string, escaped = 0, False, False
+    for index, char in enumerate(stripped):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+            if depth == 0:
+                return stripped[:index + 1]
+    return stripped
+
+
 def parse_constraints(text: str) -> Constraints | None:
-    """The reply as `Constraints`, or None when it is not one JSON object of the schema."""
+    """The reply as `Constraints`, or None when it is not one JSON object of the schema (decoding
+    stops at the object's closing brace, see `stop_at_json_end`)."""
     try:
-        value = json.loads(text.strip())
+        value = json.loads(stop_at_json_end(text))
     except (json.JSONDecodeError, ValueError):
         return None
     if not isinstance(value, dict):
@@ -257,30 +287,39 @@ def run_model_eval(data_dir: Path, json_out: Path, settings, *, base: Path | Non
         results["random"] = {"ranking_ndcg_at_10": random_ranking_ndcg(test, limit)}
     def write(complete: bool) -> dict:
         """Written after every method, so a long run that is stopped keeps what it measured."""
+        tuned = [name for name in ("fine-tuned", FINE_TUNED_FEW_SHOT) if name in results]
         payload = {"task": "model", "dataset": data_dir.name,
-                   "default": "fine-tuned" if "fine-tuned" in results else next(iter(results)),
+                   "default": tuned[0] if tuned else next(iter(results)),
                    "methods": results, **facts, "complete": complete}
         write_eval_report(json_out, payload)
         return payload
 
+    prompter = None
+    if "few-shot" in methods or FINE_TUNED_FEW_SHOT in methods:
+        prompter = FewShotPrompter.from_training_data(data, build_embedder(settings.embedder, settings.model_cache))
     base_model = LocalModel.load(base)
     if "zero-shot" in methods:
         results["zero-shot"] = evaluate_method(Method("zero-shot", base_model), test, limit, tasks)
         write(False)
     if "few-shot" in methods:
-        prompter = FewShotPrompter.from_training_data(data, build_embedder(settings.embedder, settings.model_cache))
         results["few-shot"] = evaluate_method(Method("few-shot", base_model, prompter), test, limit, tasks)
         write(False)
     del base_model
-    if "fine-tuned" in methods:
+    if "fine-tuned" in methods or FINE_TUNED_FEW_SHOT in methods:
         adapter = adapter or _cached_adapter(data, base, cache, train_config)
         summary = adapter / "training_summary.json"
         if summary.is_file():
             trained = json.loads(summary.read_text())
             facts.update(train_steps=trained.get("steps"), train_wall_seconds=trained.get("wall_seconds"),
                          train_steps_per_second=trained.get("steps_per_second"))
-        results["fine-tuned"] = evaluate_method(Method("fine-tuned", LocalModel.load(base, adapter)), test, limit, tasks)
-        write(False)
+        tuned = LocalModel.load(base, adapter)
+        if "fine-tuned" in methods:
+            results["fine-tuned"] = evaluate_method(Method("fine-tuned", tuned), test, limit, tasks)
+            write(False)
+        if FINE_TUNED_FEW_SHOT in methods:     # the adapter, given the same worked examples as few-shot
+            results[FINE_TUNED_FEW_SHOT] = evaluate_method(Method(FINE_TUNED_FEW_SHOT, tuned, prompter), test, limit,
+                                                           tasks)
+            write(False)
     if adapters_dir is not None:
         for version in AdapterStore(adapters_dir).versions():
             name = f"online-{version.name}"

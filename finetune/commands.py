@@ -7,6 +7,8 @@ import argparse
 import json
 from pathlib import Path
 
+EVAL_TASKS = ("understanding", "ranking", "explanation", "dialogue")   # evals.model_eval.EVALUATORS
+
 
 def _threads(args) -> None:
     """Fewer torch threads than cores is faster when other jobs share the CPU (measured: 1 thread
@@ -126,7 +128,8 @@ def _eval_model(args, settings) -> int:
     payload = run_model_eval(Path(args.data), Path(args.json), settings, base=Path(args.base) if args.base else None,
                              adapter=Path(args.adapter) if args.adapter else None,
                              adapters_dir=Path(args.adapters_dir) if args.adapters_dir else None,
-                             limit=args.limit, train_config=_train_config(args), methods=tuple(args.methods))
+                             limit=args.limit, train_config=_train_config(args), methods=tuple(args.methods),
+                             tasks=tuple(args.tasks))
     for method, metrics in payload["methods"].items():
         print(method, json.dumps({k: round(v, 4) for k, v in metrics.items()}))
     return 0
@@ -188,6 +191,9 @@ def register(groups) -> None:
     model.add_argument("--adapters-dir", help="also evaluate every online version in this store")
     model.add_argument("--limit", type=int, default=48, help="held-out examples per task")
     model.add_argument("--methods", nargs="+", default=["zero-shot", "few-shot", "fine-tuned"],
-                       choices=["zero-shot", "few-shot", "fine-tuned"])
+                       choices=["zero-shot", "few-shot", "fine-tuned", "fine-tuned+few-shot"],
+                       help="fine-tuned+few-shot: the adapter with the same similar worked examples as few-shot")
+    model.add_argument("--tasks", nargs="+", default=list(EVAL_TASKS), choices=list(EVAL_TASKS),
+                       help="tasks to evaluate (understanding and ranking carry the bars)")
     _add_train_flags(model, steps=60)
     model.set_defaults(handler=_eval_model)

@@ -7,7 +7,7 @@ import math
 import pytest
 
 from evals.model_eval import (constraint_pairs, faithfulness, grounded_question, pair_f1, parse_constraints,
-                              ranking_ndcg, understanding_scores)
+                              ranking_ndcg, stop_at_json_end, understanding_scores)
 from agent.understanding.constraints import Constraints
 
 GOLD = '{"need": "shampoo", "price_max": 20.0, "brands": ["Acme"], "attributes": {"Scent": "Rose"}}'
@@ -31,6 +31,19 @@ def test_invalid_replies_count_as_empty_predictions():
     assert understanding_scores('{"price_max": "cheap"}', GOLD) == (False, 0.0)     # schema violation
     assert understanding_scores('{"colour": "red"}', GOLD) == (False, 0.0)          # unknown key
     assert understanding_scores("[1, 2]", '{"need": "x"}') == (False, 1.0)         # both empty -> 1.0
+
+
+def test_decoding_stops_at_the_objects_closing_brace():
+    reply = '{"price_max": 20, "brands": ["Acme"]}\nShopper: and in red? {"x": 1}'
+    assert stop_at_json_end(reply) == '{"price_max": 20, "brands": ["Acme"]}'
+    assert understanding_scores(reply, GOLD)[0] is True
+    # braces and escaped quotes inside strings do not close the object
+    assert stop_at_json_end(r'{"need": "a \"} b", "soft_preferences": ["{x}"]} tail') == \
+        r'{"need": "a \"} b", "soft_preferences": ["{x}"]}'
+    # a reply that does not start with the object, or never closes it, is not repaired
+    assert stop_at_json_end('Here: {"need": "x"}') == 'Here: {"need": "x"}'
+    assert understanding_scores('Here: {"need": "x"}', GOLD) == (False, 0.0)
+    assert stop_at_json_end('{"need": "x"') == '{"need": "x"'
 
 
 def test_pairs_and_f1_edge_cases():

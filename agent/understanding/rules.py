@@ -138,6 +138,8 @@ def _phrase_spans(text: str, phrases: dict[str, str]):
     """(start, end, phrase, canonical) for whole-word occurrences, longest phrases first."""
     spans = []
     for phrase in sorted(phrases, key=len, reverse=True):
+        if phrase not in text:          # no substring, no whole-word match: skip compiling its regex
+            continue
         for match in re.finditer(r"(?<![a-z0-9])" + re.escape(phrase) + r"(?![a-z0-9])", text):
             spans.append((match.start(), match.end(), phrase, phrases[phrase]))
     return spans

@@ -49,6 +49,7 @@ class TrainConfig:
     warmup_steps: int = 3
     max_length: int = 640
     gradient_checkpointing: bool = True
+    group_by_length: bool = True            # batches of similar length: far less padding (short and long tasks mix)
     lora: LoraSettings = field(default_factory=LoraSettings)
     seed: int = 13
     logging_steps: int = 5

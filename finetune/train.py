@@ -64,7 +64,8 @@ def _sft_config(config: TrainConfig, output_dir: str, device: str):
         logging_steps=config.logging_steps, save_strategy="no", report_to=[], bf16=bf16, fp16=False,
         use_cpu=device == "cpu", gradient_checkpointing=config.gradient_checkpointing,
         gradient_checkpointing_kwargs={"use_reentrant": False}, max_length=config.max_length, packing=False,
-        completion_only_loss=True, dataloader_num_workers=0, seed=config.seed, data_seed=config.seed)
+        completion_only_loss=True, dataloader_num_workers=0,
+        train_sampling_strategy="group_by_length" if config.group_by_length else "random", seed=config.seed, data_seed=config.seed)
 
 
 def train_lora(model, tokenizer, train_rows: list[dict], out: Path, config: TrainConfig,

@@ -31,6 +31,14 @@ def register(groups) -> None:
     search.add_argument("--queries", type=int, default=300)
     search.set_defaults(handler=run_bench_search)
 
+    api = groups.bench.add_parser("api", help="REST API under load: recommendations and chat items-first, 1 vs N clients")
+    api.add_argument("--data", type=Path, required=True)
+    api.add_argument("--json", type=Path, required=True)
+    api.add_argument("--clients", type=int, default=20)
+    api.add_argument("--seconds", type=float, default=20.0, help="length of each measured phase")
+    api.add_argument("--users", type=int, default=200, help="synthetic shoppers when the folder has no events")
+    api.set_defaults(handler=run_bench_api)
+
 
 def _open_cached_index(folder: Path, settings):
     from retrieval.dataset_cache import cached_store
@@ -97,3 +105,9 @@ def run_bench_search(args, settings) -> int:
         latencies = {k: v for k, v in figures.items() if k.endswith(("p50_ms", "p99_ms"))}
         write_bench_report(args.json, figures, f"search latency {figures['dataset']}", chart={"ms": latencies})
     return 0
+
+
+def run_bench_api(args, settings) -> int:
+    from evals.api_bench import run_api_bench
+
+    return run_api_bench(args.data, args.json, settings, clients=args.clients, seconds=args.seconds, users=args.users)

@@ -37,7 +37,7 @@ def live(tmp_path_factory):
         yield {"url": url, "admin": admin, "shopper": shopper}
 
 
-FUZZ = settings(max_examples=80, deadline=None, derandomize=True, database=None,
+FUZZ = settings(max_examples=50, deadline=None, derandomize=True, database=None,
                 suppress_health_check=list(HealthCheck))
 
 

@@ -130,7 +130,9 @@ def write_model_card(result: TrainResult, base: Path, data: Path, config: TrainC
         lines.append(f"| {key} | {summary[key]} |")
     lora = config.lora
     lines += ["", f"LoRA r={lora.r}, alpha={lora.alpha}, dropout={lora.dropout}, modules={', '.join(lora.target_modules)}; "
-              f"batch {config.batch_size} x {config.max_length} tokens, lr {config.learning_rate}.", ""]
+              f"batch {config.batch_size} x {config.max_length} tokens"
+              f"{' (grouped by length)' if config.group_by_length else ''}, lr {config.learning_rate}, "
+              f"gradient checkpointing {'on' if config.gradient_checkpointing else 'off'}.", ""]
     for key, value in (extra or {}).items():
         lines.append(f"- {key}: {value}")
     (result.adapter / "README.md").write_text("\n".join(lines) + "\n")

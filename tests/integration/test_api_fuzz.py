@@ -5,14 +5,13 @@ Runs with an admin key (every route reachable) and with a shopper key (the 403 p
 from __future__ import annotations
 
 import pytest
+import schemathesis  # a pinned test dependency: missing means a broken install, never a skip
+from hypothesis import HealthCheck, given, settings
+from schemathesis import checks
 
-schemathesis = pytest.importorskip("schemathesis")
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from schemathesis import checks  # noqa: E402
-
-from shopwise.config import EmbedderConfig, Settings  # noqa: E402
-from tests.fakes import HashingEmbedder  # noqa: E402
-from tests.profiles_fixtures import write_tiny_shop  # noqa: E402
+from shopwise.config import EmbedderConfig, Settings
+from tests.fakes import HashingEmbedder
+from tests.profiles_fixtures import write_tiny_shop
 
 pytestmark = pytest.mark.slow
 CHECKS = [checks.not_a_server_error, checks.status_code_conformance, checks.content_type_conformance,

@@ -6,8 +6,13 @@ folder's catalog, personalised; a folder without events gets simulated shoppers
 database. The bench process drives it with closed-loop clients (each sends its next request as
 soon as the last one is answered, no think time), each client a shopper with its own key:
 
-- `GET /v1/recommendations` with 1 client (the baseline) and with N concurrent clients:
-  throughput (req/s) and p50/p99 latency;
+- `GET /v1/recommendations` with 1 client (the baseline) and with N concurrent clients, each a
+  shopper loop: a list, and after every 5th a click on its first item (`POST /v1/events`), which
+  retires the shopper's kept list so the next one is computed: throughput (req/s), p50/p99
+  latency and the share of lists the server computed (its cache metrics);
+- reads only at N clients (`recommendations_reads_*`): no clicks, so nearly every list is kept;
+- the same with `Cache-Control: no-cache` on every request (`recommendations_fresh_*`): every
+  list computed, the ranking path's own cost under load;
 - chat items-first latency: time from sending `POST /v1/chat` to the SSE `items` event, alone
   and while the N recommendation clients run (no language model: template explanations).
 """
@@ -25,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
+EVENT_EVERY = 5                 # the bench shopper clicks an item after every 5th list
 CHAT_MESSAGES = ("a wireless mouse under 30", "a laptop with 16 GB memory", "a black laser printer",
                  "a usb-c charger", "headphones under 100", "a 27 inch monitor", "a gaming keyboard")
 
@@ -69,6 +75,7 @@ def serve_for_bench(home: str, db_url: str, data_dir: str, port: int, users: int
     from ui.api.app import ApiConfig, create_app
     from ui.api.auth import KeyStore
     from ui.api.limits import LimitsConfig
+    from ui.api.server import one_blas_thread_per_request
 
     logging.basicConfig(level=logging.WARNING)
     settings = Settings.from_env().with_overrides(home=Path(home), database_url=db_url)
@@ -79,30 +86,44 @@ def serve_for_bench(home: str, db_url: str, data_dir: str, port: int, users: int
     app = create_app(services, keys, ApiConfig(limits=LimitsConfig(rate_per_s=10_000, burst=10_000)))
     Path(ready).write_text(json.dumps({"shoppers": shoppers, "items": len(services.index),
                                        "personalised": services.personalised}))
+    one_blas_thread_per_request()                            # as `shopwise serve` does
     uvicorn.run(app, host="127.0.0.1", port=port, access_log=False, log_level="warning")
 
 
 # -- client side ------------------------------------------------------------------------------------
-def closed_loop(url: str, keys: list[str], seconds: float, path: str = "/v1/recommendations?k=10") -> list[float]:
-    """len(keys) clients, each sending requests back to back for `seconds`; latencies in seconds."""
+def closed_loop(url: str, keys: list[str], seconds: float, path: str = "/v1/recommendations?k=10",
+                fresh: bool = False, event_every: int = 0) -> list[float]:
+    """len(keys) shoppers, each sending requests back to back for `seconds`; latencies in seconds.
+
+    `event_every=n`: after every n-th list the shopper clicks its first item (`POST /v1/events`,
+    not timed), which retires their kept list, so the next one is computed. `fresh`: every
+    request asks `Cache-Control: no-cache` (each list computed)."""
     import httpx
 
     latencies: list[float] = []
     lock = threading.Lock()
     errors = []
     stop_at = time.perf_counter() + seconds
+    headers = {"Cache-Control": "no-cache"} if fresh else {}
 
     def client(key: str) -> None:
+        sent = 0
         with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"}, timeout=30) as http:
             while time.perf_counter() < stop_at:
                 t0 = time.perf_counter()
-                response = http.get(path)
+                response = http.get(path, headers=headers)
                 elapsed = time.perf_counter() - t0
                 if response.status_code != 200:
                     errors.append(response.status_code)
                     continue
                 with lock:
                     latencies.append(elapsed)
+                sent += 1
+                items = response.json()["items"]
+                if event_every and sent % event_every == 0 and items:
+                    clicked = http.post("/v1/events", json={"item_id": items[0]["id"], "type": "click"})
+                    if clicked.status_code != 200:
+                        errors.append(clicked.status_code)
 
     threads = [threading.Thread(target=client, args=(k,)) for k in keys]
     for thread in threads:
@@ -112,6 +133,25 @@ def closed_loop(url: str, keys: list[str], seconds: float, path: str = "/v1/reco
     if errors:
         raise RuntimeError(f"{len(errors)} failed requests (statuses {sorted(set(errors))})")
     return latencies
+
+
+def cache_counts(url: str) -> tuple[float, float]:
+    """The server's recommendation-cache (hits, misses) from /metrics."""
+    import httpx
+
+    values = dict(line.split(" ") for line in httpx.get(url + "/metrics", timeout=10).text.splitlines()
+                  if line.startswith("shopwise_recommendation_cache_"))
+    return float(values["shopwise_recommendation_cache_hits"]), float(values["shopwise_recommendation_cache_misses"])
+
+
+def recommendation_phase(name: str, url: str, keys: list[str], seconds: float, **loop) -> dict:
+    """One closed-loop phase: latency figures and the share of lists the server computed."""
+    hits, misses = cache_counts(url)
+    figures = stats(name, closed_loop(url, keys, seconds, **loop), seconds)
+    new_hits, new_misses = cache_counts(url)
+    served = (new_hits - hits) + (new_misses - misses)
+    figures[f"{name}_computed_share"] = round((new_misses - misses) / served, 3) if served else 0.0
+    return figures
 
 
 def chat_items_first(url: str, key: str, seconds: float, minimum: int = 5) -> tuple[list[float], int]:
@@ -193,8 +233,17 @@ def run_api_bench(data_dir: Path, json_path: Path, settings, clients: int = 20, 
             figures = {"catalog_items": info["items"], "personalised": info["personalised"], "clients": clients,
                        "seconds_per_phase": seconds, "setup_s": round(setup_s, 1), "server_workers": 1,
                        "cpu_cores": os.cpu_count()}
-            figures.update(stats("recommendations_c1", closed_loop(url, keys[:1], seconds), seconds))
-            console.print("single client done")
+            # A shopper loop: a list, and a click after every EVENT_EVERY-th (which retires the kept
+            # list); then the same with every list computed (Cache-Control: no-cache).
+            figures["event_every"] = EVENT_EVERY
+            for n in (1, clients):
+                figures.update(recommendation_phase(f"recommendations_c{n}", url, keys[:n], seconds,
+                                                    event_every=EVENT_EVERY))
+                figures.update(recommendation_phase(f"recommendations_fresh_c{n}", url, keys[:n], seconds,
+                                                    fresh=True))
+                console.print(f"{n} client(s) done")
+            # Reads only (no clicks): after each shopper's first list, every list is a kept one.
+            figures.update(recommendation_phase(f"recommendations_reads_c{clients}", url, keys[:clients], seconds))
             alone, no_items = chat_items_first(url, keys[-1], seconds / 2)
             figures.update(stats("chat_items_first_c0", alone))
             figures["chat_turns_without_items_c0"] = no_items
@@ -203,7 +252,8 @@ def run_api_bench(data_dir: Path, json_path: Path, settings, clients: int = 20, 
             chat_thread = threading.Thread(target=lambda: loaded.update(
                 chat=chat_items_first(url, keys[-1], seconds)))
             chat_thread.start()
-            figures.update(stats(f"recommendations_c{clients}", closed_loop(url, keys[:clients], seconds), seconds))
+            figures.update(recommendation_phase(f"recommendations_loaded_c{clients}", url, keys[:clients], seconds,
+                                                event_every=EVENT_EVERY))
             chat_thread.join()
             figures.update(stats(f"chat_items_first_c{clients}", loaded["chat"][0]))
             figures[f"chat_turns_without_items_c{clients}"] = loaded["chat"][1]
@@ -213,8 +263,8 @@ def run_api_bench(data_dir: Path, json_path: Path, settings, clients: int = 20, 
     figures["bar_recommendations_p99_ms"] = 100.0
     figures["bar_met"] = figures[f"recommendations_c{clients}_p99_ms"] <= 100.0
     chart = {name: {"p50_ms": figures[f"{name}_p50_ms"], "p99_ms": figures[f"{name}_p99_ms"]}
-             for name in ("recommendations_c1", f"recommendations_c{clients}", "chat_items_first_c0",
-                          f"chat_items_first_c{clients}")}
+             for name in ("recommendations_c1", f"recommendations_c{clients}", "recommendations_fresh_c1",
+                          f"recommendations_fresh_c{clients}", "chat_items_first_c0", f"chat_items_first_c{clients}")}
     write_bench_report(json_path, figures, f"REST API under load on {data_dir.name}", chart)
     for key, value in figures.items():
         console.print(f"{key:>40}  {value:.2f}" if isinstance(value, float) else f"{key:>40}  {value}")

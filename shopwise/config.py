@@ -60,6 +60,8 @@ class Settings:
     embedder: EmbedderConfig = field(default_factory=EmbedderConfig)
     chroma: ChromaConfig = field(default_factory=ChromaConfig)
     database_url: str | None = None
+    # Seconds a shopper's recommendation list is served again until their profile changes (0: off).
+    recommendation_cache_ttl_s: float = 30.0
 
     @property
     def cache_dir(self) -> Path:
@@ -92,4 +94,6 @@ class Settings:
             collection=env.get("SHOPWISE_CHROMA_COLLECTION", ChromaConfig.collection),
         )
         return cls(home=home, embedder=embedder, chroma=chroma,
-                   database_url=env.get("SHOPWISE_DATABASE_URL") or None)
+                   database_url=env.get("SHOPWISE_DATABASE_URL") or None,
+                   recommendation_cache_ttl_s=float(env.get("SHOPWISE_RECOMMENDATION_CACHE_TTL_S",
+                                                            cls.recommendation_cache_ttl_s)))

@@ -41,7 +41,15 @@ class AppServices:
     # Called with the user id on erasure; front ends with their own state about a user (the API's
     # server-side chat sessions, API keys bound to the user) register here. Each returns a count.
     erasure_hooks: dict = field(default_factory=dict)
+    # Recent recommendation lists (agent.ranking.result_cache.RecommendationCache; built from settings)
+    recommendation_cache: object | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.recommendation_cache is None:
+            from agent.ranking.result_cache import RecommendationCache
+
+            self.recommendation_cache = RecommendationCache(ttl_s=self.settings.recommendation_cache_ttl_s)
 
     @property
     def personalised(self) -> bool:
@@ -61,16 +69,24 @@ class AppServices:
             raise UserFacingError(f"no item {item_id!r} in this catalog")
         event = Event(user_id, item_id, FEEDBACK_EVENTS[kind], time.time() if ts is None else ts, None, value)
         with self._lock:
-            if self.runtime is None:
-                self.events.add_event(event)
-                return None
-            return self.runtime.profiles.record_event(event)
+            try:
+                if self.runtime is None:
+                    self.events.add_event(event)
+                    return None
+                return self.runtime.profiles.record_event(event)
+            finally:                   # after the write: a list computed meanwhile is not kept
+                self.recommendation_cache.invalidate_user(user_id)
 
     def recommend(self, user_id: str | None, k: int = 10, query: str = "", filters=None,
-                  soft_preferences: tuple[str, ...] = ()):
-        if self.runtime is None:
+                  soft_preferences: tuple[str, ...] = (), fresh: bool = False):
+        """Ranked items for the shopper; a list computed since their last event is served again
+        unless `fresh` (see agent.ranking.result_cache)."""
+        runtime = self.runtime
+        if runtime is None:
             raise UserFacingError("recommendations need a dataset folder with events (start with --data DIR)")
-        return self.runtime.recommend(user_id, k, query, filters, soft_preferences)
+        key = (id(runtime), k, query, filters, tuple(soft_preferences))
+        return self.recommendation_cache.get_or_compute(
+            user_id, key, lambda: runtime.recommend(user_id, k, query, filters, soft_preferences), fresh=fresh)
 
     def profile(self, user_id: str):
         """The live fused profile (None without profiles)."""
@@ -83,6 +99,9 @@ class AppServices:
 
         with self._lock:
             removed = erase_user(self.events, user_id, self.runtime.profiles if self.runtime else None)
+            self.recommendation_cache.invalidate_user(user_id)
+            if self.runtime is not None:      # encoder states are keyed by histories, not users: drop all
+                self.runtime.model.sequential.forget_states()
             removed["cached_models"] = len(drop_models_trained_on(self.settings, user_id))
             if self.conversations is not None:
                 removed["conversation_turns"] = self.conversations.forget(user_id)

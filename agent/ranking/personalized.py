@@ -87,8 +87,9 @@ class PersonalizedRanker:
         space = self.model.space
         history = self.context_history(context)
         bought = set(history.rows.tolist()) if self.exclude_bought else set()
+        unfiltered = context.filters.is_empty
         usable = [c for c in candidates if c.item.item_id in space.index
-                  and (context.filters.is_empty or context.filters.matches(c.item))
+                  and (unfiltered or context.filters.matches(c.item))
                   and space.index[c.item.item_id] not in bought]
         if not usable:
             return []

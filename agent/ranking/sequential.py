@@ -7,7 +7,10 @@ prediction with a full softmax over the catalog at every position of every train
 
 from __future__ import annotations
 
+import functools
 import logging
+import threading
+from collections import OrderedDict
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -56,19 +59,26 @@ class SASRec(nn.Module):
         items = (self.item_matrix() if item_matrix is None else item_matrix)[sequences]
         positions = self.positions(torch.arange(length, device=sequences.device))
         hidden = self.dropout(items * self.config.hidden ** 0.5 + positions)
-        hidden = self.encoder(hidden, mask=self._attention_mask(sequences))
+        # is_causal=False: the mask is causal *and* hides padding, so torch must not try to detect
+        # (by building and comparing a causal mask on every call) whether it is plain causal.
+        hidden = self.encoder(hidden, mask=self._attention_mask(sequences), is_causal=False)
         return self.norm(hidden)
 
     def _attention_mask(self, sequences: torch.Tensor) -> torch.Tensor:
         """Causal, padding keys hidden; every position may see itself so no row is fully masked."""
-        length = sequences.shape[1]
-        blocked = torch.triu(torch.ones(length, length, dtype=torch.bool), diagonal=1)
-        blocked = blocked[None] | (sequences == 0)[:, None, :]
-        blocked = blocked & ~torch.eye(length, dtype=torch.bool)[None]
+        future, itself = _causal_parts(sequences.shape[1])
+        blocked = (future[None] | (sequences == 0)[:, None, :]) & ~itself[None]
         return blocked.repeat_interleave(self.config.heads, dim=0)
 
     def forward(self, sequences: torch.Tensor) -> torch.Tensor:
         return self.encode(sequences) @ self.item_matrix()[1:].T
+
+
+@functools.lru_cache(maxsize=8)
+def _causal_parts(length: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """(future positions, the diagonal) as boolean (length, length) masks; read-only, shared."""
+    return (torch.triu(torch.ones(length, length, dtype=torch.bool), diagonal=1),
+            torch.eye(length, dtype=torch.bool))
 
 
 def _pad(sequence: list[int], length: int) -> list[int]:
@@ -77,13 +87,21 @@ def _pad(sequence: list[int], length: int) -> list[int]:
 
 
 class SequentialModel:
-    """Trains and scores; catalog rows are 0-based outside, 1-based inside the module."""
+    """Trains and scores; catalog rows are 0-based outside, 1-based inside the module.
 
-    def __init__(self, module: SASRec):
+    A trained model is fixed, so the encoder's output for a history is a pure function of its
+    last `max_len` items: it is kept (an LRU of `state_cache_size` 64-float vectors) and only a
+    history that changed is encoded again; scoring the catalog is then one matrix-vector product.
+    """
+
+    def __init__(self, module: SASRec, state_cache_size: int = 20_000):
         self.module = module.eval()
         with torch.no_grad():
             self._all_items = module.item_matrix().clone()     # fixed once trained: no per-call projection
             self._items = self._all_items[1:]
+        self._states: OrderedDict[tuple[int, ...], torch.Tensor] = OrderedDict()
+        self._state_cache_size = state_cache_size
+        self._states_lock = threading.Lock()
 
     @classmethod
     def train(cls, text_vectors: np.ndarray, sequences: list[list[int]],
@@ -118,8 +136,30 @@ class SequentialModel:
         rows = list(map(int, history_rows))
         if not rows:
             return np.zeros(self.module.ids.num_embeddings - 1, dtype=np.float32)
-        sequence = torch.tensor([_pad(rows, self.module.config.max_len)], dtype=torch.long)
-        return (self.module.encode(sequence, self._all_items)[0, -1] @ self._items.T).numpy()
+        return (self.user_state(rows) @ self._items.T).numpy()
+
+    @torch.no_grad()
+    def user_state(self, rows: list[int]) -> torch.Tensor:
+        """The encoder's last hidden state for this history (cached by the padded sequence)."""
+        padded = tuple(_pad(rows, self.module.config.max_len))
+        with self._states_lock:
+            state = self._states.get(padded)
+            if state is not None:
+                self._states.move_to_end(padded)
+                return state
+        state = self.module.encode(torch.tensor([padded], dtype=torch.long), self._all_items)[0, -1]
+        with self._states_lock:
+            self._states[padded] = state
+            if len(self._states) > self._state_cache_size:
+                self._states.popitem(last=False)
+        return state
+
+    def forget_states(self) -> int:
+        """Drop every kept encoder state (they derive from shoppers' histories: erasure calls this)."""
+        with self._states_lock:
+            count = len(self._states)
+            self._states.clear()
+        return count
 
     def state(self) -> dict:
         return {"config": asdict(self.module.config), "weights": self.module.state_dict()}

@@ -23,20 +23,27 @@ def _top_first(scores: np.ndarray, depth: int) -> np.ndarray:
 
 def _take(space: ItemSpace, scores: np.ndarray, context: RankingContext, k: int, source: str,
           signal: str, exclude: set[int] = frozenset()) -> list[Candidate]:
+    """The k best-scoring rows that pass the filters (scores <= 0 count as no signal, except for
+    popularity); looks deeper only while filters or exclusions, not a lack of signal, cut it short."""
     depth = 4 * k + len(exclude)
+    unfiltered = context.filters.is_empty
     while True:
-        picked = []
         order = _top_first(scores, depth)
-        for row in order:
-            if len(picked) >= k or not np.isfinite(scores[row]) or scores[row] <= 0 and source != "popularity":
-                break
-            item = space.items[space.ids[row]]
-            if row in exclude or not (context.filters.is_empty or context.filters.matches(item)):
+        values = scores[order]
+        usable = np.isfinite(values) if source == "popularity" else np.isfinite(values) & (values > 0)
+        cut = len(order) if usable.all() else int(np.argmin(usable))   # first row without signal
+        picked = []
+        for row, value in zip(order[:cut].tolist(), values[:cut].tolist()):
+            if row in exclude:
                 continue
-            picked.append(Candidate(item=item, signals={signal: float(scores[row])}, sources=(source,)))
-        if len(picked) >= k or depth >= len(scores):
+            item = space.items[space.ids[row]]
+            if unfiltered or context.filters.matches(item):
+                picked.append(Candidate(item=item, signals={signal: value}, sources=(source,)))
+                if len(picked) >= k:
+                    return picked
+        if cut < len(order) or depth >= len(scores):      # no more signal, or the whole catalog seen
             return picked
-        depth *= 4                                   # strict filters: look deeper
+        depth *= 4                                       # strict filters: look deeper
 
 
 class ProfileEmbeddingSource:

@@ -72,6 +72,23 @@ def test_recommendations_are_personal_and_react_to_a_not_for_me(world):
     assert top not in [i["id"] for i in after["items"]]
 
 
+def cache_counts(world) -> tuple[float, float]:
+    lines = dict(line.split(" ") for line in world.client.get("/metrics").text.splitlines()
+                 if line.startswith("shopwise_recommendation_cache_"))
+    return float(lines["shopwise_recommendation_cache_hits"]), float(lines["shopwise_recommendation_cache_misses"])
+
+
+def test_a_recommendation_list_is_served_again_unless_no_cache_is_asked(world):
+    headers = auth(world.bob)
+    first = world.client.get("/v1/recommendations", params={"k": 4}, headers=headers).json()
+    hits, misses = cache_counts(world)
+    again = world.client.get("/v1/recommendations", params={"k": 4}, headers=headers).json()
+    assert again == first and cache_counts(world) == (hits + 1, misses)
+    fresh = world.client.get("/v1/recommendations", params={"k": 4},
+                             headers={**headers, "Cache-Control": "no-cache"}).json()
+    assert fresh == first and cache_counts(world) == (hits + 1, misses + 1)
+
+
 def test_search_filters_apply(world):
     response = world.client.get("/v1/search", params={"q": "charger", "price_max": 25, "brand": "Anker"},
                                 headers=auth(world.bob))

@@ -68,3 +68,33 @@ def test_erasure_through_services_forgets_the_live_profile(services):
     removed = services.erase_user("u7")
     assert removed["events"] >= 1
     assert services.events.events_of("u7") == [] and services.profile("u7").events == 0
+
+
+@pytest.mark.slow
+def test_recommendation_lists_are_kept_until_the_shopper_acts(services):
+    from retrieval.filters import Filters
+
+    cache = services.recommendation_cache
+    first = services.recommend("u3", k=5)
+    hits = cache.hits
+    again = services.recommend("u3", k=5)
+    assert cache.hits == hits + 1
+    fresh = services.recommend("u3", k=5, fresh=True)
+    assert [r.item.item_id for r in again] == [r.item.item_id for r in first] == [r.item.item_id for r in fresh]
+    # an event retires the list: the next one is computed and leaves out what was just bought
+    services.record_event("u3", first[0].item.item_id, "purchase")
+    after = services.recommend("u3", k=5)
+    assert cache.hits == hits + 1
+    assert first[0].item.item_id not in [r.item.item_id for r in after]
+    # filters are part of the key
+    hidden = services.recommend("u3", k=5, filters=Filters(exclude_ids=(after[0].item.item_id,)))
+    assert after[0].item.item_id not in [r.item.item_id for r in hidden]
+
+
+@pytest.mark.slow
+def test_erasure_drops_kept_lists_and_encoder_states(services):
+    services.recommend("u6", k=5)
+    assert any(key[0] == "u6" for key in services.recommendation_cache._entries)
+    services.erase_user("u6")
+    assert not any(key[0] == "u6" for key in services.recommendation_cache._entries)
+    assert len(services.runtime.model.sequential._states) == 0

@@ -73,8 +73,21 @@ def test_list_never_shows_secrets(keys):
 def test_delete_for_user_removes_their_keys_only(keys):
     own = keys.create("shopper", user_id="u1")
     other = keys.create("shopper", user_id="u2")
+    assert keys.authenticate(own) is not None              # its row is now kept in memory
     assert keys.delete_for_user("u1") == 1
     assert keys.authenticate(own) is None and keys.authenticate(other) is not None
+    assert all(record.user_id != "u1" for _, record in keys._rows.values())
+
+
+def test_a_key_revoked_by_another_process_stops_within_the_row_ttl(tmp_path):
+    url = f"sqlite:///{tmp_path / 'keys.sqlite'}"
+    server, cli = KeyStore.from_url(url), KeyStore.from_url(url)
+    raw = server.create("agent")
+    assert server.authenticate(raw) is not None
+    cli.revoke(raw.split("_")[1])
+    assert server.authenticate(raw) is not None            # kept row, younger than row_ttl_s
+    server.row_ttl_s = 0.0                                  # (time passes)
+    assert server.authenticate(raw) is None
 
 
 def test_role_rules():

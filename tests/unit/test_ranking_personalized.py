@@ -73,3 +73,18 @@ def test_sources_respect_filters_and_propose_neighbours(model):
     assert {c.item.item_id for c in popular} == {"camera-0", "charger-1"}
     merged = merge_candidates(co, popular)
     assert len({c.item.item_id for c in merged}) == len(merged)
+
+
+def test_take_looks_deeper_for_strict_filters_and_stops_where_the_signal_ends(model):
+    from agent.ranking.sources import _take
+
+    space = model.space
+    scores = np.arange(len(space), 0, -1, dtype=float)          # row 0 best, the last row worst
+    last = space.items[space.ids[-1]]
+    deep = _take(space, scores, RankingContext(query="", filters=Filters(brands=(last.brand,))), 1, "s", "x")
+    assert [c.item.brand for c in deep] == [last.brand]           # found past the first 4k rows
+    sparse = np.zeros(len(space))
+    sparse[[3, 7]] = [2.0, 1.0]
+    taken = _take(space, sparse, RankingContext(query=""), 5, "s", "x", exclude={7})
+    assert [c.item.item_id for c in taken] == [space.ids[3]]      # no signal past row 7, 7 excluded
+    assert taken[0].signals == {"x": 2.0}

@@ -77,6 +77,8 @@ def create_app(services, keys, config: ApiConfig | None = None) -> FastAPI:
                               "events, profiles, erasure. Every /v1 route needs an API key "
                               "(`Authorization: Bearer KEY` or `X-API-Key`).")
     app.state.metrics = ApiMetrics()
+    if getattr(services, "recommendation_cache", None) is not None:
+        app.state.metrics.watch_recommendation_cache(services.recommendation_cache)
     app.state.limiter = RateLimiter(config.limits)
     app.state.api = ApiService(services, keys, app.state.metrics, ChatSessions(config.sessions))
     app.include_router(router)

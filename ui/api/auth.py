@@ -19,7 +19,11 @@ request (a stolen table yields nothing usable). The salt rules out precomputed t
 databases. Comparison is constant time (``hmac.compare_digest``), and an unknown key id still
 costs one hash and one compare so timing does not reveal which key ids exist.
 
-The table lives in the same database as the profiles (``profiles.store.database_url``).
+The table lives in the same database as the profiles (``profiles.store.database_url``). A found
+row is kept in memory for ``row_ttl_s`` (5 s) so that a busy server does not read the database on
+every request; the secret is still hashed and compared every time. A key revoked or deleted
+through this KeyStore stops working at once; one revoked by another process (``shopwise keys
+revoke`` beside a running server) stops within ``row_ttl_s``.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
 import time
 from dataclasses import dataclass
 
@@ -102,6 +107,16 @@ class ApiKeyRow(_Base):
     revoked_ts: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
+@dataclass(frozen=True)
+class _KeyRecord:
+    key_id: str
+    role: str
+    user_id: str | None
+    salt: bytes
+    digest: str
+    revoked: bool
+
+
 def _digest(salt: bytes, secret: str) -> str:
     return hashlib.sha256(salt + secret.encode("utf-8")).hexdigest()
 
@@ -119,8 +134,11 @@ def split_key(raw_key: str) -> tuple[str, str] | None:
 class KeyStore:
     """Hashed API keys in a SQLAlchemy database."""
 
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, row_ttl_s: float = 5.0):
         self.engine = engine
+        self.row_ttl_s = row_ttl_s
+        self._rows: dict[str, tuple[float, _KeyRecord]] = {}     # key_id -> (read at, record)
+        self._rows_lock = threading.Lock()
         _Base.metadata.create_all(engine)
 
     @classmethod
@@ -154,29 +172,52 @@ class KeyStore:
         """The principal for a raw key, or None (unknown, malformed, revoked)."""
         parts = split_key(raw_key or "")
         key_id, secret = parts if parts else ("", raw_key or "")
-        row = None
-        if parts:
-            with Session(self.engine) as session:
-                row = session.get(ApiKeyRow, key_id)
-                if row is not None:
-                    session.expunge(row)
-        salt, expected = (bytes.fromhex(row.salt), row.digest) if row is not None else (_DUMMY_SALT, _DUMMY_DIGEST)
+        row = self._record(key_id) if parts else None
+        salt, expected = (row.salt, row.digest) if row is not None else (_DUMMY_SALT, _DUMMY_DIGEST)
         matches = hmac.compare_digest(_digest(salt, secret), expected)
-        if row is None or not matches or row.revoked_ts is not None:
+        if row is None or not matches or row.revoked:
             return None
         return Principal(key_id=row.key_id, role=row.role, user_id=row.user_id)
+
+    def _record(self, key_id: str) -> "_KeyRecord | None":
+        """The key's row, from memory when read in the last `row_ttl_s` (unknown ids: always read)."""
+        now = time.monotonic()
+        with self._rows_lock:
+            kept = self._rows.get(key_id)
+        if kept is not None and now - kept[0] < self.row_ttl_s:
+            return kept[1]
+        with Session(self.engine) as session:
+            row = session.get(ApiKeyRow, key_id)
+            record = None if row is None else _KeyRecord(row.key_id, row.role, row.user_id, bytes.fromhex(row.salt),
+                                                         row.digest, row.revoked_ts is not None)
+        with self._rows_lock:
+            if record is None:
+                self._rows.pop(key_id, None)
+            else:
+                self._rows[key_id] = (now, record)
+        return record
+
+    def _forget(self, key_ids) -> None:
+        """Drop kept rows (the caller holds `_rows_lock`)."""
+        for key_id in key_ids:
+            self._rows.pop(key_id, None)
 
     def revoke(self, key_id: str) -> bool:
         """Revoke a key; False when no such (active) key exists."""
         with Session(self.engine) as session, session.begin():
             result = session.execute(update(ApiKeyRow).where(ApiKeyRow.key_id == key_id, ApiKeyRow.revoked_ts.is_(None))
                                      .values(revoked_ts=time.time()))
-            return bool(result.rowcount)
+        with self._rows_lock:
+            self._forget([key_id])
+        return bool(result.rowcount)
 
     def delete_for_user(self, user_id: str) -> int:
         """Erasure: delete every key bound to this user (the row holds their id)."""
         with Session(self.engine) as session, session.begin():
-            return session.execute(delete(ApiKeyRow).where(ApiKeyRow.user_id == user_id)).rowcount or 0
+            deleted = session.execute(delete(ApiKeyRow).where(ApiKeyRow.user_id == user_id)).rowcount or 0
+        with self._rows_lock:
+            self._forget([k for k, (_, record) in self._rows.items() if record.user_id == user_id])
+        return deleted
 
     def has_user(self, user_id: str) -> bool:
         """Whether some key (active or revoked) is bound to this user."""

@@ -4,7 +4,7 @@ Each app gets its own registry, so several apps (tests) never collide."""
 
 from __future__ import annotations
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
@@ -21,6 +21,13 @@ class ApiMetrics:
         self.turn = Histogram("shopwise_chat_turn_seconds", "chat turn timings by stage",
                               ("stage",), buckets=LATENCY_BUCKETS, registry=self.registry)
         self.rate_limited = Counter("shopwise_rate_limited", "requests refused with 429", registry=self.registry)
+
+    def watch_recommendation_cache(self, cache) -> None:
+        """Lists served again vs computed (read from the cache when scraped)."""
+        for outcome in ("hits", "misses"):
+            gauge = Gauge(f"shopwise_recommendation_cache_{outcome}", f"recommendation lists {outcome} since start",
+                          registry=self.registry)
+            gauge.set_function(lambda outcome=outcome: getattr(cache, outcome))
 
     def observe_request(self, route: str, method: str, status: int, seconds: float) -> None:
         self.requests.labels(route, method, str(status)).inc()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
 from retrieval.filters import Filters
@@ -82,9 +82,14 @@ def chat(body: schemas.ChatRequest, request: Request, caller: Caller, api: Api):
 def recommendations(request: Request, caller: Caller, api: Api,
                     user_id: Annotated[str | None, Query(max_length=200)] = None,
                     k: Annotated[int, Query(ge=1, le=50)] = 10,
-                    query: Annotated[str, Query(max_length=500)] = ""):
-    """Personalised recommendations (a shopper key: its own user; staff: any user or none)."""
-    return api.recommendations(subject(request, caller, user_id), k, query)
+                    query: Annotated[str, Query(max_length=500)] = "",
+                    cache_control: Annotated[str | None, Header(max_length=200)] = None):
+    """Personalised recommendations (a shopper key: its own user; staff: any user or none).
+
+    A list is served again until the shopper's next event (at most 30 s by default);
+    `Cache-Control: no-cache` asks for a freshly computed one."""
+    fresh = "no-cache" in (cache_control or "").lower()
+    return api.recommendations(subject(request, caller, user_id), k, query, fresh=fresh)
 
 
 @router.get("/search", response_model=schemas.SearchOut, tags=["catalog"])

@@ -9,6 +9,16 @@ from contextlib import contextmanager
 from typing import Iterator
 
 
+def one_blas_thread_per_request() -> None:
+    """The server answers many requests at once from a thread pool; each request's numpy work is
+    small, so OpenBLAS's own threads only fight over the cores (and spin). Measured on 2 cores with
+    20 clients computing every list: 75 vs 43-54 lists/s. The language model's torch threads are
+    left alone (a chat reply is one long computation that does use both cores)."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1, user_api="blas")
+
+
 def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as probe:
         probe.bind((host, 0))

@@ -89,11 +89,13 @@ class ApiService:
         hits = self.services.index.search(query, filters, k)
         return schemas.SearchOut(query=query, items=[item_out(h.item, h.score) for h in hits])
 
-    def recommendations(self, user_id: str | None, k: int, query: str) -> schemas.RecommendationsOut:
+    def recommendations(self, user_id: str | None, k: int, query: str,
+                        fresh: bool = False) -> schemas.RecommendationsOut:
         if self.services.personalised:
             # Items the shopper marked "not for me" are never offered again (as in the chat).
             hidden = tuple(sorted(self.services.runtime.disliked(user_id))) if user_id else ()
-            ranked = self.services.recommend(user_id, k=k, query=query, filters=Filters(exclude_ids=hidden))
+            ranked = self.services.recommend(user_id, k=k, query=query, filters=Filters(exclude_ids=hidden),
+                                             fresh=fresh)
             items = [item_out(r.item, r.score, r.contributions) for r in ranked]
         elif query.strip():
             items = [item_out(h.item, h.score) for h in self.services.index.search(query, Filters(), k)]

@@ -21,6 +21,11 @@ OTHER_BRAND = re.compile(r"\b(not (?:that|this|those|these) brands?|(?:a |an )?(
                          r"no more (?:of )?(?:that|this) brand)\b" + rf"(?:.*?\b(?:of|from) the {_ORDINAL})?")
 MORE_LIKE = re.compile(rf"\b(?:more|something|anything|others?|items?|ones?)?\s*(?:like|similar to)\s+(?:the\s+)?{_ORDINAL}"
                        r"(?:\s+one)?\b|\bsimilar to (?:that|this) one\b|\bmore like (?:that|this)(?: one)?\b")
+# The whole message points at one shown item: "the second one", "tell me more about the 2nd",
+# "what about the third?", "I'll take the first one". Answered with that item in detail.
+DETAILS = re.compile(rf"^\s*(?:(?:tell me|show me|give me)?\s*(?:more|details|info|information)?\s*"
+                     rf"(?:about|on|of|for)?|what about|how about|i(?:'d| would)? like|i(?:'ll| will) take)?"
+                     rf"\s*(?:the\s+)?{_ORDINAL}(?:\s+(?:one|item|option|pick|product))?\s*(?:please)?\s*[?.!]*\s*$")
 RESET = re.compile(r"\b(start over|reset|new search|forget (?:it|that|everything)|never mind)\b")
 SHOW_MORE = re.compile(r"^\s*(?:show (?:me )?)?(?:more|others|other options|anything else|something else)\s*[?.!]*\s*$")
 FOLLOWUP_WORDS = frozenset("cheaper expensive pricier affordable pricey premium higher end lower similar "
@@ -30,7 +35,7 @@ FOLLOWUP_WORDS = frozenset("cheaper expensive pricier affordable pricey premium 
 
 @dataclass(frozen=True)
 class FollowUp:
-    kind: str                      # cheaper | pricier | other_brand | more_like | show_more | reset
+    kind: str                      # cheaper | pricier | other_brand | more_like | show_more | details | reset
     phrase: str
     item: Item | None = None       # the referenced item, where one is named
 
@@ -41,9 +46,11 @@ def detect_followup(message: str, state: DialogueState) -> FollowUp | None:
         return FollowUp("reset", RESET.search(text).group(0))
     if not state.has_request:
         return None
-    for kind, pattern in (("more_like", MORE_LIKE), ("other_brand", OTHER_BRAND),
+    for kind, pattern in (("details", DETAILS), ("more_like", MORE_LIKE), ("other_brand", OTHER_BRAND),
                           ("cheaper", CHEAPER), ("pricier", PRICIER), ("show_more", SHOW_MORE)):
         match = pattern.search(text)
+        if kind == "details" and not state.last_shown:
+            continue
         if match and (state.last_shown or kind in ("other_brand", "cheaper", "pricier", "more_like")):
             item = _referenced(match, state.last_shown) if state.last_shown else None
             return FollowUp(kind, match.group(0).strip(), item)

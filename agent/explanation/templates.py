@@ -41,6 +41,21 @@ def item_line(rank: int, facts: ItemFacts) -> str:
     return f"{rank}. {item.title}{price}"
 
 
+def details_lines(facts: ItemFacts, attributes: int = 6, snippets: int = 2) -> list[str]:
+    """The record's details for one item, each line a fact from the record or a review quote."""
+    item = facts.item
+    lines = []
+    if item.brand or item.categories:
+        lines.append(" · ".join(p for p in (item.brand, " > ".join(item.categories)) if p))
+    if facts.attributes:
+        lines.append("; ".join(f"{name}: {value}" for name, value in facts.attributes[:attributes]))
+    if item.rating is not None:
+        count = f" from {item.rating_count:,} reviews" if item.rating_count else ""
+        lines.append(f"Rated {item.rating:g} of 5{count}.")
+    lines += [f'A reviewer: "{snippet}"' for snippet in facts.snippets[:snippets]]
+    return lines
+
+
 def describe_constraints(constraints: Constraints, skip_category: bool = False) -> str:
     parts = []
     if constraints.category and not skip_category:

@@ -21,7 +21,7 @@ from typing import Iterator
 from agent.dialogue.state import DialogueState
 from agent.explanation.facts import ItemFacts, item_facts
 from agent.explanation.reviews import ReviewSnippets
-from agent.explanation.templates import clarifying_question, intro, item_line, nothing_found
+from agent.explanation.templates import clarifying_question, details_lines, intro, item_line, nothing_found
 from agent.explanation.writer import Explanation, ExplanationWriter, fallback
 from agent.llm.interface import LLMUnavailable
 from agent.ranking.baseline import BaselineRanker, SearchCandidates
@@ -134,6 +134,9 @@ class _Turn:
             yield self.say(clarifying_question(understood.vague_reason, self.assistant.example_requests()))
             yield self.done("clarify", understanding)
             return
+        if understood.followup is not None and understood.followup.kind == "details":
+            yield from self.details(understood.followup.item, understood, understanding)
+            return
         context = RankingContext(query=understood.query, filters=understood.constraints.to_filters(
             exclude_ids=understood.reference_ids), user_id=self.session.user_id,
             session_item_ids=state.seen_ids, soft_preferences=tuple(understood.constraints.soft_preferences))
@@ -182,15 +185,31 @@ class _Turn:
                                   tuple(dict(r.contributions) for r in shown), tuple(dropped),
                                   time.perf_counter() - began)
 
-    def explain(self, shown: list[RankedItem], understood: Understanding):
+    def details(self, item, understood: Understanding, understanding: UnderstandingStep):
+        """"The second one": that shown item alone, explained, with its record's details and what
+        reviewers say. The standing request and the shown list stay as they were, so "the third"
+        still points into the same answer."""
+        shown = [RankedItem(item=item, score=0.0, contributions={})]
+        self.timings["items_ready_s"] = self.elapsed()
+        yield ItemsReady(tuple(shown))
+        position = self.session.state.last_shown.index(item) + 1
+        generation = yield from self.explain(shown, understood, heading=f"More about item {position}:",
+                                             numbers=(position,))
+        facts = item_facts(item, self.assistant.reviews.for_item(item.item_id))
+        for line in details_lines(facts):
+            yield self.say("   " + line + "\n")
+        yield self.done("details", understanding, generation=generation, shown=shown)
+
+    def explain(self, shown: list[RankedItem], understood: Understanding, heading: str | None = None,
+                numbers: tuple[int, ...] | None = None):
         began = time.perf_counter()
         writer = self.assistant.writer
-        yield self.say(intro(understood.need, understood.constraints, len(shown)) + "\n")
+        yield self.say((heading or intro(understood.need, understood.constraints, len(shown))) + "\n")
         explanations: list[Explanation] = []
         fallback_reason = None
         for index, entry in enumerate(shown):
             facts = item_facts(entry.item, self.assistant.reviews.for_item(entry.item.item_id))
-            yield self.say(item_line(index + 1, facts) + "\n")
+            yield self.say(item_line(numbers[index] if numbers else index + 1, facts) + "\n")
             explanation = None
             asked_at = self.elapsed()
             if fallback_reason is None:

@@ -69,7 +69,7 @@ class TurnRecord:
     turn: int
     session: str | None                         # hashed
     user: str | None                            # hashed
-    outcome: str                                # answer | clarify | nothing | empty
+    outcome: str                                # answer | details | clarify | nothing | empty
     reply: str
     shown_item_ids: tuple[str, ...]
     understanding: UnderstandingStep

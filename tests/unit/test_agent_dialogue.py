@@ -134,3 +134,23 @@ def test_a_colour_filters_within_a_category_and_only_ranks_without_one(assistant
     assert "attributes" not in across.understanding.constraints
     assert "yellow" in across.understanding.constraints["soft_preferences"]
     assert small_index.catalog[across.shown_item_ids[0]].attributes["colour"] == "Yellow"
+
+
+@pytest.mark.parametrize("message", ["the second one", "Tell me more about the 2nd", "what about #2?"])
+def test_the_second_one_answers_with_that_item_and_keeps_the_list(assistant, small_index, message):
+    session = assistant.session()
+    first = session.reply("rain jacket under 120")
+    second_id = first.shown_item_ids[1]
+    events = list(session.send(message))
+    assert isinstance(events[0], ItemsReady) and [e.item.item_id for e in events[0].items] == [second_id]
+    record = events[-1].record
+    assert record.outcome == "details" and record.shown_item_ids == (second_id,)
+    assert record.understanding.followup == "details"
+    item = small_index.catalog[second_id]
+    assert record.reply.startswith("More about item 2:") and f"2. {item.title}" in record.reply
+    assert f"Rated {item.rating:g} of 5" in record.reply
+    # the standing request and the shown list are unchanged: "the third" points into the same answer
+    third = session.reply("the third one")
+    assert third.shown_item_ids == (first.shown_item_ids[2],)
+    again = session.reply("cheaper")
+    assert again.understanding.constraints["price_max"] < 120

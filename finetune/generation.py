@@ -45,17 +45,24 @@ class LocalModel:
         texts = [self.tokenizer.apply_chat_template(chat, tokenize=False, add_generation_prompt=True) for chat in chats]
         return self.tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False).to(self.device)
 
-    def generate(self, chats: Sequence[list[dict]], max_new_tokens: int = 96, batch_size: int = 8) -> list[str]:
+    def generate(self, chats: Sequence[list[dict]], max_new_tokens: int = 96, batch_size: int = 8,
+                 json_schema: dict | None = None) -> list[str]:
+        """Greedy replies; with `json_schema`, decoding is constrained to one object of it (as the
+        assistant decodes, in-process and on vLLM)."""
         import torch
 
         from tqdm.auto import tqdm
 
+        from agent.llm.json_constraint import json_schema_prefix_fn
+
         outputs: list[str] = []
         for start in tqdm(range(0, len(chats), batch_size), desc="generating", unit="batch", leave=False):
             batch = self._encode(chats[start:start + batch_size])
+            allowed = json_schema_prefix_fn(self.tokenizer, json_schema) if json_schema is not None else None
             with torch.inference_mode():
                 tokens = self.model.generate(**batch, max_new_tokens=max_new_tokens, do_sample=False,
-                                             pad_token_id=self.tokenizer.pad_token_id)
+                                             pad_token_id=self.tokenizer.pad_token_id,
+                                             prefix_allowed_tokens_fn=allowed)
             new = tokens[:, batch["input_ids"].shape[1]:]
             outputs += [text.strip() for text in self.tokenizer.batch_decode(new, skip_special_tokens=True)]
         return outputs

@@ -69,7 +69,10 @@ class LocalChatModel:
             list(messages), add_generation_prompt=not prefill, continue_final_message=prefill,
             return_tensors="pt", return_dict=True)
 
-    def stream(self, messages: list[Message], *, max_tokens: int, stop: tuple[str, ...] = ()) -> Iterator[str]:
+    def stream(self, messages: list[Message], *, max_tokens: int, stop: tuple[str, ...] = (),
+               allowed_tokens=None) -> Iterator[str]:
+        """Greedy text pieces as they come; `allowed_tokens` constrains decoding (a
+        `prefix_allowed_tokens_fn`, see agent.llm.json_constraint)."""
         from transformers import TextIteratorStreamer
 
         inputs = self._inputs(messages)
@@ -89,7 +92,8 @@ class LocalChatModel:
                 with self._lock, self._adapter_scope():
                     self.model.generate(**inputs, streamer=streamer, max_new_tokens=max_tokens,
                                         do_sample=False, pad_token_id=self.tokenizer.eos_token_id,
-                                        stopping_criteria=StoppingCriteriaList([Cancelled()]))
+                                        stopping_criteria=StoppingCriteriaList([Cancelled()]),
+                                        prefix_allowed_tokens_fn=allowed_tokens)
             except BaseException as error:   # surfaced to the reader below
                 failure.append(error)
                 streamer.end()
@@ -116,8 +120,12 @@ class LocalChatModel:
             raise LLMUnavailable(f"local model {self.name} failed: {failure[0]}") from failure[0]
 
     def complete_json(self, messages: list[Message], schema: dict, *, max_tokens: int) -> str:
-        """No constrained decoding in-process: generate, then cut out the first JSON object."""
-        text = "".join(self.stream(messages, max_tokens=max_tokens))
+        """Decoding constrained to one JSON object of `schema`, as vLLM's `response_format` does;
+        only a reply cut by `max_tokens` can be invalid."""
+        from agent.llm.json_constraint import json_schema_prefix_fn
+
+        text = "".join(self.stream(messages, max_tokens=max_tokens,
+                                   allowed_tokens=json_schema_prefix_fn(self.tokenizer, schema)))
         return first_json_object(text) or text
 
     def _adapter_scope(self):

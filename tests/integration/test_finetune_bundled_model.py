@@ -50,3 +50,25 @@ def test_llm_ranker_on_the_bundled_model(bundled):
         ["USB-C charging cable 2 m", "Lavender bath bomb set", "Wireless mouse", "HDMI cable 4K", "Face cream"])]
     scores = ranker.scores([Item(item_id="h", title="USB-C wall charger 65 W")], candidates)
     assert len(scores) == 5 and len(set(scores)) > 1 and all(s < 0 for s in scores)
+
+
+def test_eval_generation_constrained_to_the_constraints_schema(bundled):
+    from agent.understanding.constraints import Constraints
+    from finetune.generation import LocalModel
+
+    model = LocalModel.load(bundled, device="cpu")
+    chats = [[{"role": "user", "content": f"Extract the shopping constraints as JSON: {message}"}]
+             for message in ("a wireless mouse under 30", "headphones, not Sony")]
+    budget = 96
+    replies = model.generate(chats, max_new_tokens=budget, json_schema=Constraints.json_schema())
+    free = model.generate(chats, max_new_tokens=budget)
+    assert replies != free
+    valid = 0
+    for reply in replies:                # one object of the schema, or a prefix of one cut by the budget
+        assert reply.startswith("{")
+        try:
+            Constraints.model_validate_json(reply)
+            valid += 1
+        except ValueError:
+            assert len(model.tokenizer.encode(reply, add_special_tokens=False)) >= budget - 2
+    assert valid >= 1

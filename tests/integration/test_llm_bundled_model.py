@@ -27,10 +27,20 @@ def test_streams_text_and_continues_a_prefix(model):
     assert continued.strip() and "<|im_start|>" not in continued and "\n" not in continued
 
 
-def test_json_completion_is_cut_to_an_object_when_there_is_one(model):
+def test_json_completion_is_constrained_to_the_schema(model):
+    import json
+
+    from agent.understanding.constraints import Constraints
+
     raw = model.complete_json([{"role": "user", "content": 'Reply with the JSON object {"a": 1} only.'}],
-                              {"type": "object"}, max_tokens=20)
-    assert isinstance(raw, str) and raw
+                              {"type": "object", "properties": {"a": {"type": "integer"}}, "required": ["a"]},
+                              max_tokens=20)
+    assert isinstance(json.loads(raw)["a"], int)
+    # the understanding schema: whatever the small model makes of the message, it is a Constraints
+    raw = model.complete_json([{"role": "user", "content": "Extract the shopping constraints as JSON: "
+                                                           "black headphones under 80, not Sony"}],
+                              Constraints.json_schema(), max_tokens=96)
+    Constraints.model_validate_json(raw)
 
 
 def test_a_lora_adapter_loads_and_swaps_at_run_time(model, tmp_path):

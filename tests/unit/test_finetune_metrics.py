@@ -77,3 +77,27 @@ def test_grounded_question_needs_a_question_and_a_real_option():
     assert grounded_question("Which scent do you like: Rose or Mint?", ["Rose", "Mint"])
     assert not grounded_question("Which scent do you like?", ["Rose", "Mint"])
     assert not grounded_question("Rose is nice.", ["Rose"])
+
+
+def test_understanding_is_scored_free_and_schema_constrained():
+    from evals.model_eval import Method, evaluate_understanding
+
+    gold = Constraints(category="Mice", price_max=30).model_dump_json()
+
+    class Model:                      # free decoding: prose; constrained: the gold object
+        def __init__(self):
+            self.schemas = []
+
+        def generate(self, chats, max_new_tokens, json_schema=None):
+            self.schemas.append(json_schema)
+            return [gold if json_schema is not None else "Sure! Mice under 30." for _ in chats]
+
+    rows = [{"task": "understanding", "prompt": [{"role": "user", "content": "a mouse under 30"}],
+             "completion": [{"role": "assistant", "content": gold}], "query": "a mouse under 30"}] * 3
+    model = Model()
+    scores = evaluate_understanding(Method("m", model), rows)
+    assert scores == {"valid_json_rate": 0.0, "constraint_f1": 0.0,
+                      "valid_json_rate_constrained": 1.0, "constraint_f1_constrained": 1.0}
+    assert model.schemas[0] is None and model.schemas[1] == Constraints.json_schema()
+    gate_only = evaluate_understanding(Method("gate", Model(), json_decodings=("free",)), rows)
+    assert set(gate_only) == {"valid_json_rate", "constraint_f1"}

@@ -1,0 +1,69 @@
+"""Schema-constrained decoding for in-process transformers models.
+
+A small model asked for JSON often writes almost-JSON (a missing brace, a field outside the
+schema, prose around the object). vLLM constrains decoding to a JSON schema itself
+(`response_format`); in-process, lm-format-enforcer does the same as a `prefix_allowed_tokens_fn`
+for `generate`: at each step only tokens that keep the text a valid prefix of a schema-valid
+object are allowed, and end-of-text only once the object is complete. A reply can then be
+invalid only when `max_new_tokens` cuts it.
+
+lm-format-enforcer's own transformers helper imports a module transformers 5 no longer has, so
+the tokenizer table it needs is built here from the tokenizer's public API.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Callable
+
+_TABLES: dict[int, object] = {}
+_TABLES_LOCK = threading.Lock()
+
+
+def _tokenizer_table(tokenizer):
+    """lm-format-enforcer's view of the vocabulary: (id, text, starts a word) per regular token."""
+    from lmformatenforcer import TokenEnforcerTokenizerData
+
+    key = id(tokenizer)
+    with _TABLES_LOCK:
+        if key in _TABLES:
+            return _TABLES[key]
+    vocab_size = len(tokenizer)
+    special = set(tokenizer.all_special_ids)
+    anchor = tokenizer.encode("0", add_special_tokens=False)[-1]
+    tokens = []
+    for token_id in range(vocab_size):
+        if token_id in special:
+            continue
+        # Decoded after another token, a word-initial token keeps its leading space.
+        after_anchor = tokenizer.decode([anchor, token_id])[1:]
+        alone = tokenizer.decode([token_id])
+        tokens.append((token_id, after_anchor, len(after_anchor) > len(alone)))
+
+    def decode(ids: list[int]) -> str:
+        return tokenizer.decode(ids).rstrip("\ufffd")          # a half-decoded multi-byte character
+
+    table = TokenEnforcerTokenizerData(tokens, decode, tokenizer.eos_token_id, False, vocab_size)
+    with _TABLES_LOCK:
+        _TABLES[key] = table
+    return table
+
+
+def json_schema_prefix_fn(tokenizer, schema: dict) -> Callable:
+    """A `prefix_allowed_tokens_fn` for `model.generate` that keeps every row of the batch a
+    valid prefix of one JSON object of `schema`, and ends the row as soon as the object is
+    complete (the enforcer allows end-of-text only then; trailing whitespace would only burn
+    tokens). Build one per `generate` call."""
+    from lmformatenforcer import JsonSchemaParser, TokenEnforcer
+
+    enforcer = TokenEnforcer(_tokenizer_table(tokenizer), JsonSchemaParser(schema))
+    eos = tokenizer.eos_token_id
+
+    def allowed(_batch_id: int, sequence) -> list[int]:
+        ids = sequence.tolist()
+        if ids and ids[-1] == eos:               # a finished row (left padding never ends a row)
+            return [eos]
+        tokens = enforcer.get_allowed_tokens(ids).allowed_tokens
+        return [eos] if eos in tokens else tokens
+
+    return allowed

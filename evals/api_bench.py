@@ -261,7 +261,8 @@ def run_api_bench(data_dir: Path, json_path: Path, settings, clients: int = 20, 
             server.terminate()
             server.wait(timeout=30)
     figures["bar_recommendations_p99_ms"] = 100.0
-    figures["bar_met"] = figures[f"recommendations_c{clients}_p99_ms"] <= 100.0
+    figures["bar_met"] = figures[f"recommendations_c{clients}_p99_ms"] <= 100.0          # the shopper loop
+    figures["bar_met_reads_only"] = figures[f"recommendations_reads_c{clients}_p99_ms"] <= 100.0
     chart = {name: {"p50_ms": figures[f"{name}_p50_ms"], "p99_ms": figures[f"{name}_p99_ms"]}
              for name in ("recommendations_c1", f"recommendations_c{clients}", "recommendations_fresh_c1",
                           f"recommendations_fresh_c{clients}", "chat_items_first_c0", f"chat_items_first_c{clients}")}

@@ -91,7 +91,8 @@ def _online(args, settings) -> int:
 
     _threads(args)
     hosts = [VLLMAdapterHost(url) for url in args.vllm_url or ()]
-    config = OnlineConfig(max_steps=args.max_steps, gate_examples=args.gate_examples, tolerance=args.tolerance)
+    config = OnlineConfig(max_steps=args.max_steps, gate_examples=args.gate_examples, tolerance=args.tolerance,
+                          max_new_examples=args.max_new_events)
     report = run_online_round(Path(args.adapters_dir), Path(args.data), Path(args.training_data),
                               resolve_model_dir(args.base, settings.model_cache), config, hosts=hosts,
                               adapter_name=args.adapter_name)
@@ -136,6 +137,8 @@ def _eval_model(args, settings) -> int:
 
 
 def register(groups) -> None:
+    from finetune.config import OnlineConfig
+
     finetune = groups.top.add_parser("finetune", help="training data, LoRA fine-tuning, online updates")
     sub = finetune.add_subparsers(dest="finetune_command", metavar="STEP", required=True)
 
@@ -167,6 +170,8 @@ def register(groups) -> None:
     online.add_argument("--base")
     online.add_argument("--max-steps", type=int, default=12)
     online.add_argument("--gate-examples", type=int, default=40)
+    online.add_argument("--max-new-events", type=int, default=OnlineConfig.max_new_examples,
+                        help="new events learned from in this round (the oldest first; the rest wait)")
     online.add_argument("--tolerance", type=float, default=0.0)
     online.add_argument("--vllm-url", action="append", help="hot-load a promoted adapter into this vLLM server")
     online.add_argument("--adapter-name", default="shopwise-lora", help="name the adapter is served under")

@@ -71,5 +71,5 @@ class OnlineConfig:
     max_steps: int = 12
     gate_examples: int = 40
     tolerance: float = 0.0                # promote when new score >= current score - tolerance
-    max_new_examples: int = 400
+    max_new_examples: int = 500           # new events learned from per round (the oldest first)
     seed: int = 13

@@ -119,8 +119,10 @@ def closed_loop(url: str, keys: list[str], seconds: float, path: str = "/v1/reco
                 with lock:
                     latencies.append(elapsed)
                 sent += 1
-                items = response.json()["items"]
-                if event_every and sent % event_every == 0 and items:
+                if not event_every or sent % event_every:
+                    continue
+                items = response.json()["items"]                 # parsed only when a click is due
+                if items:
                     clicked = http.post("/v1/events", json={"item_id": items[0]["id"], "type": "click"})
                     if clicked.status_code != 200:
                         errors.append(clicked.status_code)
@@ -139,9 +141,9 @@ def cache_counts(url: str) -> tuple[float, float]:
     """The server's recommendation-cache (hits, misses) from /metrics."""
     import httpx
 
-    values = dict(line.split(" ") for line in httpx.get(url + "/metrics", timeout=10).text.splitlines()
-                  if line.startswith("shopwise_recommendation_cache_"))
-    return float(values["shopwise_recommendation_cache_hits"]), float(values["shopwise_recommendation_cache_misses"])
+    from ui.api.metrics import recommendation_cache_counts
+
+    return recommendation_cache_counts(httpx.get(url + "/metrics", timeout=10).text)
 
 
 def recommendation_phase(name: str, url: str, keys: list[str], seconds: float, **loop) -> dict:

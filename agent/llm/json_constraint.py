@@ -14,9 +14,11 @@ the tokenizer table it needs is built here from the tokenizer's public API.
 from __future__ import annotations
 
 import threading
+import weakref
 from typing import Callable
 
-_TABLES: dict[int, object] = {}
+# One table per tokenizer object, dropped with it (an id() key could be reused by a later one).
+_TABLES: "weakref.WeakKeyDictionary[object, object]" = weakref.WeakKeyDictionary()
 _TABLES_LOCK = threading.Lock()
 
 
@@ -24,10 +26,9 @@ def _tokenizer_table(tokenizer):
     """lm-format-enforcer's view of the vocabulary: (id, text, starts a word) per regular token."""
     from lmformatenforcer import TokenEnforcerTokenizerData
 
-    key = id(tokenizer)
     with _TABLES_LOCK:
-        if key in _TABLES:
-            return _TABLES[key]
+        if tokenizer in _TABLES:
+            return _TABLES[tokenizer]
     vocab_size = len(tokenizer)
     special = set(tokenizer.all_special_ids)
     anchor = tokenizer.encode("0", add_special_tokens=False)[-1]
@@ -45,7 +46,7 @@ def _tokenizer_table(tokenizer):
 
     table = TokenEnforcerTokenizerData(tokens, decode, tokenizer.eos_token_id, False, vocab_size)
     with _TABLES_LOCK:
-        _TABLES[key] = table
+        _TABLES[tokenizer] = table
     return table
 
 

@@ -19,7 +19,7 @@ from typing import Callable, Hashable
 class RecommendationCache:
     def __init__(self, ttl_s: float = 30.0, max_entries: int = 20_000, clock: Callable[[], float] = time.monotonic):
         self.ttl_s, self.max_entries, self.clock = ttl_s, max_entries, clock
-        self._entries: OrderedDict[tuple, tuple[tuple[int, int], float, list]] = OrderedDict()
+        self._entries: OrderedDict[tuple, tuple[float, list]] = OrderedDict()      # key -> (stored at, list)
         self._keys_of: dict[str | None, set[tuple]] = {}      # so a user's lists go at once (erasure)
         self._generation: dict[str | None, int] = {}
         self._epoch = 0                                          # bumped by clear()
@@ -39,15 +39,15 @@ class RecommendationCache:
         with self._lock:
             generation = self._generation_of(user_id)
             entry = None if fresh else self._entries.get(full_key)
-            if entry is not None and entry[0] == generation and self.clock() - entry[1] < self.ttl_s:
+            if entry is not None and self.clock() - entry[0] < self.ttl_s:
                 self._entries.move_to_end(full_key)
                 self.hits += 1
-                return list(entry[2])
+                return list(entry[1])
             self.misses += 1
         result = compute()
         with self._lock:
             if self._generation_of(user_id) == generation:     # else an event arrived: don't keep it
-                self._entries[full_key] = (generation, self.clock(), list(result))
+                self._entries[full_key] = (self.clock(), list(result))
                 self._entries.move_to_end(full_key)
                 self._keys_of.setdefault(user_id, set()).add(full_key)
                 while len(self._entries) > self.max_entries:

@@ -73,9 +73,9 @@ def test_recommendations_are_personal_and_react_to_a_not_for_me(world):
 
 
 def cache_counts(world) -> tuple[float, float]:
-    lines = dict(line.split(" ") for line in world.client.get("/metrics").text.splitlines()
-                 if line.startswith("shopwise_recommendation_cache_"))
-    return float(lines["shopwise_recommendation_cache_hits"]), float(lines["shopwise_recommendation_cache_misses"])
+    from ui.api.metrics import recommendation_cache_counts
+
+    return recommendation_cache_counts(world.client.get("/metrics").text)
 
 
 def test_a_recommendation_list_is_served_again_unless_no_cache_is_asked(world):

@@ -9,6 +9,15 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, G
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
 
+CACHE_HITS, CACHE_MISSES = "shopwise_recommendation_cache_hits", "shopwise_recommendation_cache_misses"
+
+
+def recommendation_cache_counts(metrics_text: str) -> tuple[float, float]:
+    """(hits, misses) of the recommendation cache, read from a /metrics page."""
+    values = dict(line.split(" ") for line in metrics_text.splitlines() if line.startswith((CACHE_HITS, CACHE_MISSES)))
+    return float(values[CACHE_HITS]), float(values[CACHE_MISSES])
+
+
 class ApiMetrics:
     content_type = CONTENT_TYPE_LATEST
 
@@ -24,9 +33,8 @@ class ApiMetrics:
 
     def watch_recommendation_cache(self, cache) -> None:
         """Lists served again vs computed (read from the cache when scraped)."""
-        for outcome in ("hits", "misses"):
-            gauge = Gauge(f"shopwise_recommendation_cache_{outcome}", f"recommendation lists {outcome} since start",
-                          registry=self.registry)
+        for name, outcome in ((CACHE_HITS, "hits"), (CACHE_MISSES, "misses")):
+            gauge = Gauge(name, f"recommendation lists {outcome} since start", registry=self.registry)
             gauge.set_function(lambda outcome=outcome: getattr(cache, outcome))
 
     def observe_request(self, route: str, method: str, status: int, seconds: float) -> None:

@@ -75,7 +75,7 @@ def serve_for_bench(home: str, db_url: str, data_dir: str, port: int, users: int
     from ui.api.app import ApiConfig, create_app
     from ui.api.auth import KeyStore
     from ui.api.limits import LimitsConfig
-    from ui.api.server import one_blas_thread_per_request
+    from ui.api.server import tune_process_for_serving
 
     logging.basicConfig(level=logging.WARNING)
     settings = Settings.from_env().with_overrides(home=Path(home), database_url=db_url)
@@ -86,7 +86,7 @@ def serve_for_bench(home: str, db_url: str, data_dir: str, port: int, users: int
     app = create_app(services, keys, ApiConfig(limits=LimitsConfig(rate_per_s=10_000, burst=10_000)))
     Path(ready).write_text(json.dumps({"shoppers": shoppers, "items": len(services.index),
                                        "personalised": services.personalised}))
-    one_blas_thread_per_request()                            # as `shopwise serve` does
+    tune_process_for_serving()                               # as `shopwise serve` does
     uvicorn.run(app, host="127.0.0.1", port=port, access_log=False, log_level="warning")
 
 

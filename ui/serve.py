@@ -95,7 +95,7 @@ def run_serve(args, settings) -> int:
 
     from agent.session_setup import demo_users, services_from_args
     from ui.api.auth import KeyStore
-    from ui.api.server import one_blas_thread_per_request
+    from ui.api.server import tune_process_for_serving
 
     configure_json_logs()
     services = services_from_args(args, settings)
@@ -108,7 +108,7 @@ def run_serve(args, settings) -> int:
             print(f"demo API keys: see {Path(settings.home) / DEMO_KEYS_FILE}", flush=True)
     app = build_server_app(services, keys, api_config_from_args(args), with_ui=not args.api_only)
     print(f"Shopwise on http://{args.host}:{args.port}  (API under /v1, docs at /docs; Ctrl-C to stop)", flush=True)
-    one_blas_thread_per_request()
+    tune_process_for_serving()
     uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_level="warning")
     return 0
 

@@ -89,7 +89,8 @@ def compute_features(space: ItemSpace, log: InteractionLog, history: History, ro
                      query_vector: np.ndarray | None = None,
                      config: FeatureConfig = FeatureConfig(),
                      lexical_scores: np.ndarray | None = None) -> np.ndarray:
-    """(len(rows), len(FEATURES)) matrix for the candidate catalog rows."""
+    """(len(rows), len(FEATURES)) matrix for the candidate catalog rows. `sequence_scores` and
+    `lexical_scores`, when given, are already those of `rows` (one value per candidate)."""
     rows = np.asarray(rows, dtype=np.int64)
     n = len(rows)
     out = np.zeros((n, len(FEATURES)))
@@ -111,9 +112,9 @@ def compute_features(space: ItemSpace, log: InteractionLog, history: History, ro
         out[:, column["co_last"]] = np.log1p(log.co_counts(history.rows[-1:], before)[rows])
         out[:, column["co_session"]] = np.log1p(log.co_counts(unique_rows, before, session_only=True)[rows])
     if sequence_scores is not None:
-        out[:, column["sequence"]] = sequence_scores[rows]
+        out[:, column["sequence"]] = sequence_scores
     if lexical_scores is not None:
-        out[:, column["lexical_history"]] = lexical_scores[rows]
+        out[:, column["lexical_history"]] = lexical_scores
     out[:, column["pop_all"]] = np.log1p(log.counts(before)[rows])
     if np.isfinite(before):
         out[:, column["pop_30d"]] = np.log1p(log.counts(before, 30 * DAY)[rows])

@@ -111,13 +111,18 @@ class InteractionLog:
     def co_counts(self, rows, before: float = np.inf, row_weights=None,
                   session_only: bool = False) -> np.ndarray:
         """How often each item was bought near (or in the same session as) the given items."""
-        total = np.zeros(len(self.space))
         weights = np.ones(len(rows)) if row_weights is None else row_weights
+        neighbours, neighbour_weights = [], []
         for row, weight in zip(rows, weights):
             lo, hi = self.pair_start[row], self.pair_start[row + 1]
-            hi = lo + int(np.searchsorted(self.pair_ts[lo:hi], before, side="left"))
+            if np.isfinite(before):
+                hi = lo + int(np.searchsorted(self.pair_ts[lo:hi], before, side="left"))
             dst = self.pair_dst[lo:hi]
             if session_only:
                 dst = dst[self.pair_session[lo:hi]]
-            np.add.at(total, dst, weight)
-        return total
+            neighbours.append(dst)
+            neighbour_weights.append(np.full(len(dst), weight, dtype=np.float64))
+        if not neighbours:
+            return np.zeros(len(self.space))
+        return np.bincount(np.concatenate(neighbours), weights=np.concatenate(neighbour_weights),
+                           minlength=len(self.space)).astype(np.float64)

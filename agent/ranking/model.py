@@ -82,8 +82,8 @@ class RankingModel:
 
     def features(self, history: History, rows: np.ndarray, before: float = np.inf,
                  query_vector: np.ndarray | None = None) -> np.ndarray:
-        sequence = self.sequential.scores(history.rows) if len(history) else None
-        lexical = self.lexical.scores(history.rows) if len(history) else None
+        sequence = self.sequential.scores(history.rows, rows) if len(history) else None
+        lexical = self.lexical.scores(history.rows, rows) if len(history) else None
         return compute_features(self.space, self.log, history, rows, before, sequence, query_vector,
                                 self.config.features, lexical)
 
@@ -169,8 +169,8 @@ def combiner_lists(space: ItemSpace, interactions: InteractionLog, sequential: S
             if stage_one is not None:
                 rows = np.concatenate([[row], np.setdiff1d(np.arange(len(space)), list(touched | {row}))])
             features = compute_features(space, interactions, history, rows, target.ts,
-                                        sequential.scores(history.rows), None, config.features,
-                                        lexical.scores(history.rows))
+                                        sequential.scores(history.rows, rows), None, config.features,
+                                        lexical.scores(history.rows, rows))
             if stage_one is not None:
                 # Stage 2 only ever sees what stage 1 lets through: lists where the chosen item made
                 # stage 1's top, against the others that made it.

@@ -17,6 +17,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from agent.ranking.sequential_inference import NumpySequenceEncoder
+
 log = logging.getLogger(__name__)
 
 
@@ -91,15 +93,17 @@ class SequentialModel:
 
     A trained model is fixed, so the encoder's output for a history is a pure function of its
     last `max_len` items: it is kept (an LRU of `state_cache_size` 64-float vectors) and only a
-    history that changed is encoded again; scoring the catalog is then one matrix-vector product.
+    history that changed is encoded again (in numpy: `sequential_inference`); scoring the catalog
+    is then one matrix-vector product.
     """
 
     def __init__(self, module: SASRec, state_cache_size: int = 20_000):
         self.module = module.eval()
         with torch.no_grad():
-            self._all_items = module.item_matrix().clone()     # fixed once trained: no per-call projection
-            self._items = self._all_items[1:]
-        self._states: OrderedDict[tuple[int, ...], torch.Tensor] = OrderedDict()
+            all_items = module.item_matrix()                   # fixed once trained: no per-call projection
+        self._encoder = NumpySequenceEncoder(module, all_items)
+        self._items = self._encoder.items[1:]
+        self._states: OrderedDict[tuple[int, ...], np.ndarray] = OrderedDict()
         self._state_cache_size = state_cache_size
         self._states_lock = threading.Lock()
 
@@ -130,16 +134,16 @@ class SequentialModel:
         log.info("sequential model trained on %d sequences, last loss %.3f", len(usable), loss.item())
         return cls(module)
 
-    @torch.no_grad()
-    def scores(self, history_rows) -> np.ndarray:
-        """Score of every catalog row as the next item after this history (zeros without history)."""
-        rows = list(map(int, history_rows))
-        if not rows:
-            return np.zeros(self.module.ids.num_embeddings - 1, dtype=np.float32)
-        return (self.user_state(rows) @ self._items.T).numpy()
+    def scores(self, history_rows, rows: np.ndarray | None = None) -> np.ndarray:
+        """Score of each catalog row in `rows` (default: all) as the next item after this history
+        (zeros without history)."""
+        history = list(map(int, history_rows))
+        if not history:
+            return np.zeros(len(self._items) if rows is None else len(rows), dtype=np.float32)
+        items = self._items if rows is None else self._items[np.asarray(rows, dtype=np.int64)]
+        return items @ self.user_state(history)
 
-    @torch.no_grad()
-    def user_state(self, rows: list[int]) -> torch.Tensor:
+    def user_state(self, rows: list[int]) -> np.ndarray:
         """The encoder's last hidden state for this history (cached by the padded sequence)."""
         padded = tuple(_pad(rows, self.module.config.max_len))
         with self._states_lock:
@@ -147,7 +151,7 @@ class SequentialModel:
             if state is not None:
                 self._states.move_to_end(padded)
                 return state
-        state = self.module.encode(torch.tensor([padded], dtype=torch.long), self._all_items)[0, -1]
+        state = self._encoder.last_state(padded)
         with self._states_lock:
             self._states[padded] = state
             if len(self._states) > self._state_cache_size:

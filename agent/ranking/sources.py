@@ -22,13 +22,18 @@ def _top_first(scores: np.ndarray, depth: int) -> np.ndarray:
 
 
 def _take(space: ItemSpace, scores: np.ndarray, context: RankingContext, k: int, source: str,
-          signal: str, exclude: set[int] = frozenset()) -> list[Candidate]:
+          signal: str, exclude: set[int] = frozenset(), ranked: np.ndarray | None = None) -> list[Candidate]:
     """The k best-scoring rows that pass the filters (scores <= 0 count as no signal, except for
-    popularity); looks deeper only while filters or exclusions, not a lack of signal, cut it short."""
+    popularity); looks deeper only while filters or exclusions, not a lack of signal, cut it short.
+    `ranked`: every row already sorted by descending score (fixed scores sort once)."""
     depth = 4 * k + len(exclude)
     unfiltered = context.filters.is_empty
+    if ranked is None:                       # only rows with a signal are sorted (co-purchase: a few)
+        with_signal = np.isfinite(scores) if source == "popularity" else np.isfinite(scores) & (scores > 0)
+        rows = np.flatnonzero(with_signal)
+    pool = len(scores) if ranked is not None else len(rows)
     while True:
-        order = _top_first(scores, depth)
+        order = ranked[:depth] if ranked is not None else rows[_top_first(scores[rows], depth)]
         values = scores[order]
         usable = np.isfinite(values) if source == "popularity" else np.isfinite(values) & (values > 0)
         cut = len(order) if usable.all() else int(np.argmin(usable))   # first row without signal
@@ -41,7 +46,7 @@ def _take(space: ItemSpace, scores: np.ndarray, context: RankingContext, k: int,
                 picked.append(Candidate(item=item, signals={signal: value}, sources=(source,)))
                 if len(picked) >= k:
                     return picked
-        if cut < len(order) or depth >= len(scores):      # no more signal, or the whole catalog seen
+        if cut < len(order) or depth >= pool:             # no more signal, or every candidate row seen
             return picked
         depth *= 4                                       # strict filters: look deeper
 
@@ -58,7 +63,7 @@ class ProfileEmbeddingSource:
         if vector is None:
             return []
         seen = set(self.history(context.user_id).rows.tolist())
-        return _take(self.space, self.space.vectors @ vector, context, k, self.name, "profile_similarity", seen)
+        return _take(self.space, self.space.similarities(vector), context, k, self.name, "profile_similarity", seen)
 
 
 class CoPurchaseSource:
@@ -82,9 +87,10 @@ class PopularitySource:
     def __init__(self, log: InteractionLog):
         self.log = log
         self._counts = log.counts() + 1e-6 * np.nan_to_num(log.space.rating_count)
+        self._ranked = np.argsort(-self._counts, kind="stable")        # the counts are a snapshot
 
     def candidates(self, context: RankingContext, k: int) -> list[Candidate]:
-        return _take(self.log.space, self._counts, context, k, self.name, "popularity")
+        return _take(self.log.space, self._counts, context, k, self.name, "popularity", ranked=self._ranked)
 
 
 class QuerySource:
@@ -98,7 +104,7 @@ class QuerySource:
     def candidates(self, context: RankingContext, k: int) -> list[Candidate]:
         if not context.query.strip():
             return []
-        scores = self.space.vectors @ self.embed_query(context.query)
+        scores = self.space.similarities(self.embed_query(context.query))
         return _take(self.space, scores, context, k, self.name, "dense_score")
 
 

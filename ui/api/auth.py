@@ -121,6 +121,17 @@ def _digest(salt: bytes, secret: str) -> str:
     return hashlib.sha256(salt + secret.encode("utf-8")).hexdigest()
 
 
+def _verify(parts: tuple[str, str] | None, raw_key: str | None, row: "_KeyRecord | None") -> "Principal | None":
+    """The principal when the secret matches the row's digest (a dummy digest is checked when there
+    is no row, so unknown and wrong keys take the same time)."""
+    secret = parts[1] if parts else (raw_key or "")
+    salt, expected = (row.salt, row.digest) if row is not None else (_DUMMY_SALT, _DUMMY_DIGEST)
+    matches = hmac.compare_digest(_digest(salt, secret), expected)
+    if row is None or not matches or row.revoked:
+        return None
+    return Principal(key_id=row.key_id, role=row.role, user_id=row.user_id)
+
+
 def split_key(raw_key: str) -> tuple[str, str] | None:
     """('key_id', 'secret') from a raw key, or None when it is not shaped like one."""
     if not raw_key or not raw_key.startswith(KEY_PREFIX) or len(raw_key) > 200:
@@ -171,21 +182,29 @@ class KeyStore:
     def authenticate(self, raw_key: str | None) -> Principal | None:
         """The principal for a raw key, or None (unknown, malformed, revoked)."""
         parts = split_key(raw_key or "")
-        key_id, secret = parts if parts else ("", raw_key or "")
-        row = self._record(key_id) if parts else None
-        salt, expected = (row.salt, row.digest) if row is not None else (_DUMMY_SALT, _DUMMY_DIGEST)
-        matches = hmac.compare_digest(_digest(salt, secret), expected)
-        if row is None or not matches or row.revoked:
-            return None
-        return Principal(key_id=row.key_id, role=row.role, user_id=row.user_id)
+        return _verify(parts, raw_key, self._record(parts[0]) if parts else None)
+
+    def authenticate_from_memory(self, raw_key: str | None) -> "tuple[bool, Principal | None]":
+        """(decided, principal) without touching the database: decided is False when the key's row
+        is not kept in memory, and then `authenticate` (which reads it) must answer instead. Lets
+        the async API answer most requests without a thread hop."""
+        parts = split_key(raw_key or "")
+        if parts is None:
+            return True, _verify(None, raw_key, None)        # malformed: decided without a read
+        row = self._kept(parts[0])
+        return (False, None) if row is None else (True, _verify(parts, raw_key, row))
+
+    def _kept(self, key_id: str) -> "_KeyRecord | None":
+        with self._rows_lock:
+            kept = self._rows.get(key_id)
+        return kept[1] if kept is not None and time.monotonic() - kept[0] < self.row_ttl_s else None
 
     def _record(self, key_id: str) -> "_KeyRecord | None":
         """The key's row, from memory when read in the last `row_ttl_s` (unknown ids: always read)."""
+        kept = self._kept(key_id)
+        if kept is not None:
+            return kept
         now = time.monotonic()
-        with self._rows_lock:
-            kept = self._rows.get(key_id)
-        if kept is not None and now - kept[0] < self.row_ttl_s:
-            return kept[1]
         with Session(self.engine) as session:
             row = session.get(ApiKeyRow, key_id)
             record = None if row is None else _KeyRecord(row.key_id, row.role, row.user_id, bytes.fromhex(row.salt),

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, AsyncIterator, Iterator
 
+import anyio
+import anyio.to_thread
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response, StreamingResponse
 
 from retrieval.filters import Filters
@@ -25,15 +28,34 @@ class EventSourceResponse(StreamingResponse):
     media_type = "text/event-stream"
 
 
-def service(request: Request) -> ApiService:
+async def stepped_in_threads(events: Iterator[str], limiter=None) -> AsyncIterator[str]:
+    """A blocking event iterator (a chat turn) stepped in threads of `limiter`'s pool, so a turn
+    waiting on the language model never holds one of the threads quick requests run in."""
+    done = object()
+    try:
+        while (event := await anyio.to_thread.run_sync(next, events, done, limiter=limiter)) is not done:
+            yield event
+    finally:                    # a client that left: end the turn (releases the session) in a thread too
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(events.close, limiter=limiter)
+
+
+# Dependencies are async (they run on the event loop): a sync one would cost each request a hop to
+# a worker thread. Only a key whose row is not kept in memory is read in a thread.
+async def service(request: Request) -> ApiService:
     return request.app.state.api
 
 
-def principal(request: Request) -> Principal:
+async def principal(request: Request) -> Principal:
     """The caller, from `Authorization: Bearer KEY` or `X-API-Key: KEY`; rate-limited per key."""
     header = request.headers.get("authorization", "")
     raw = header[7:].strip() if header[:7].lower() == "bearer " else request.headers.get("x-api-key", "")
-    found = request.app.state.api.keys.authenticate(raw) if raw else None
+    keys = request.app.state.api.keys
+    found = None
+    if raw:
+        decided, found = keys.authenticate_from_memory(raw)
+        if not decided:
+            found = await run_in_threadpool(keys.authenticate, raw)
     if found is None:
         raise ApiError(401, "missing or invalid API key: send `Authorization: Bearer KEY`")
     request.state.key_id = found.key_id
@@ -74,7 +96,8 @@ def chat(body: schemas.ChatRequest, request: Request, caller: Caller, api: Api):
     """One chat turn as an event stream; pass `session_id` from `done` to continue the conversation."""
     user_id = subject(request, caller, body.user_id, change=True)
     session, lock = api.open_chat(caller.key_id, user_id, body.session_id)
-    return EventSourceResponse(api.chat_events(session, lock, body.message),
+    limiter = getattr(request.app.state, "stream_limiter", None)
+    return EventSourceResponse(stepped_in_threads(api.chat_events(session, lock, body.message), limiter),
                                headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 

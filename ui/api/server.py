@@ -9,14 +9,24 @@ from contextlib import contextmanager
 from typing import Iterator
 
 
-def one_blas_thread_per_request() -> None:
-    """The server answers many requests at once from a thread pool; each request's numpy work is
-    small, so OpenBLAS's own threads only fight over the cores (and spin). Measured on 2 cores with
-    20 clients computing every list: 75 vs 43-54 lists/s. The language model's torch threads are
-    left alone (a chat reply is one long computation that does use both cores)."""
+def tune_process_for_serving() -> None:
+    """Call once the services are built, just before serving.
+
+    - One BLAS thread per request: the server answers from a thread pool and each request's numpy
+      work is small, so OpenBLAS's own threads only fight over the cores (and spin). Measured on
+      2 cores, 20 clients computing every list: 75 vs 43-54 lists/s. The language model's torch
+      threads are left alone (a chat reply is one long computation that does use both cores).
+    - Freeze what startup built (catalog, indexes, models: millions of objects) out of the garbage
+      collector's reach: its full collections otherwise walk all of it, a pause of tens of ms that
+      every request in flight waits out (with the API's thread limits, fresh lists at 20 clients:
+      p99 138 ms frozen vs 382 ms not)."""
+    import gc
+
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(limits=1, user_api="blas")
+    gc.collect()
+    gc.freeze()
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -32,7 +42,7 @@ def running_server(app, host: str = "127.0.0.1", port: int | None = None, timeou
 
     port = port or free_port(host)
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, access_log=False, log_level="warning",
-                                           lifespan="off"))
+                                           lifespan="on"))
     thread = threading.Thread(target=server.run, name="shopwise-api", daemon=True)
     thread.start()
     deadline = time.monotonic() + timeout_s

@@ -6,7 +6,7 @@ Records hold no raw personal data: user and session ids are hashed before they a
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 
 def hash_id(value: str | None) -> str | None:
@@ -80,3 +80,25 @@ class TurnRecord:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "TurnRecord":
+        """The record back from `to_dict` (e.g. stored as JSON: lists become tuples again)."""
+        steps = {"understanding": UnderstandingStep, "retrieval": RetrievalStep, "ranking": RankingStep,
+                 "generation": GenerationStep, "timings": TurnTimings}
+        values = _field_values(cls, data)
+        for name, step in steps.items():
+            if values.get(name) is not None:
+                values[name] = step(**_field_values(step, values[name]))
+        return cls(**values)
+
+
+def _field_values(cls, data: dict) -> dict:
+    """The dataclass's fields found in `data` (others ignored, missing ones keep defaults), JSON
+    lists as tuples, also inside dicts (records are frozen and hold tuples throughout)."""
+    def restore(value):
+        if isinstance(value, dict):
+            return {key: restore(v) for key, v in value.items()}
+        return tuple(restore(v) for v in value) if isinstance(value, list) else value
+
+    return {f.name: restore(data[f.name]) for f in fields(cls) if f.name in data}

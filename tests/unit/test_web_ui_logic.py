@@ -111,6 +111,27 @@ def test_trace_shows_constraints_contributions_and_timings(small_index, small_da
     assert "items ready" in html and "whole turn" in html and "candidates" in html
 
 
+def test_stored_conversations_show_each_turns_trace(small_index, small_dataset):
+    """The console's "last conversations" come from the store (records as JSON): each turn's trace
+    is rebuilt from its record, the same as for a turn asked in the console."""
+    from agent.turn.conversation_store import Conversation, StoredTurn
+    from agent.turn.steps import TurnRecord
+    from tests.agent_fixtures import ScriptedLLM, make_assistant
+    from ui.web.console import conversations_html
+    from ui.web.trace import trace_html
+
+    assistant = make_assistant(small_index, ScriptedLLM(), reviews_folder=small_dataset)
+    record = assistant.session().reply("a waterproof rain jacket under 80")
+    stored = json.loads(json.dumps(record.to_dict()))                       # as the store keeps it
+    assert TurnRecord.from_dict(stored) == record
+    turn = StoredTurn("u1", "s1", record.turn, "a waterproof rain jacket under 80", record.reply, stored, 1.0)
+    html = conversations_html([Conversation("s1", 1.0, 1.0, [turn])], small_index.catalog)
+    assert trace_html(record, small_index.catalog) in html
+    assert all(f"data-item-id='{i}'" in html for i in record.shown_item_ids)
+    broken = StoredTurn("u1", "s1", 2, "hi", "hello", {"turn": 2}, 2.0)      # an unreadable record
+    assert "hello" in conversations_html([Conversation("s1", 1.0, 2.0, [broken])], small_index.catalog)
+
+
 # -- reports -------------------------------------------------------------------------------------
 def test_reports_are_found_with_their_table_and_chart(tmp_path):
     from evals.report import write_bench_report, write_eval_report

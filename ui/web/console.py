@@ -15,13 +15,13 @@ from html import escape
 import gradio as gr
 
 from agent.turn.events import ExplanationReady, ItemsReady, TextChunk, TurnDone
-from agent.turn.steps import hash_id
+from agent.turn.steps import TurnRecord, hash_id
 from ui.web.access import console_denial
 from ui.web.cards import card_html
 from ui.web.history import recent_conversations, record_turn
 from ui.web.profile_view import event_rows, profile_html, review_opinions
 from ui.web.shopper import TURN_QUEUE
-from ui.web.trace import traces_html
+from ui.web.trace import trace_html, traces_html
 
 log = logging.getLogger(__name__)
 EVENT_HEADERS = ["when (UTC)", "what", "item", "title"]
@@ -37,15 +37,27 @@ class ConsoleView:
     explanations: dict[int, str] = field(default_factory=dict)
 
 
-def conversations_html(conversations) -> str:
-    """The customer's last conversations (agent.turn.conversation_store.Conversation), newest first."""
+def stored_trace_html(turn, catalog: dict) -> str:
+    """A stored turn's trace (from its TurnRecord), folded; nothing when the record is unreadable."""
+    try:
+        record = TurnRecord.from_dict(turn.record)
+    except (TypeError, ValueError, KeyError):
+        log.warning("stored turn %s has no readable record", turn.turn)
+        return ""
+    return f"<details class='sw-stored-trace'><summary>trace</summary>{trace_html(record, catalog)}</details>"
+
+
+def conversations_html(conversations, catalog: dict | None = None) -> str:
+    """The customer's last conversations (agent.turn.conversation_store.Conversation), newest
+    first, each turn with its trace when `catalog` is given."""
     if not conversations:
         return "<p class='sw-muted'>No stored conversations.</p>"
     blocks = []
     for number, conversation in enumerate(conversations):
         lines = "".join(
             f"<li><b>customer</b> {escape(turn.message[:200]) or '<i>(constraint removed)</i>'}<br>"
-            f"<b>assistant</b> {escape(turn.reply[:300])}</li>" for turn in conversation.turns[-6:])
+            f"<b>assistant</b> {escape(turn.reply[:300])}"
+            f"{stored_trace_html(turn, catalog) if catalog is not None else ''}</li>" for turn in conversation.turns[-6:])
         when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(conversation.updated))
         blocks.append(f"<details class='sw-conv'{' open' if number == 0 else ''}><summary>{when} · {len(conversation.turns)} turns</summary>"
                       f"<ol>{lines}</ol></details>")
@@ -83,7 +95,7 @@ def lookup(services, principal, customer_id: str):
     rows = event_rows(services.events.events_of(customer_id), catalog)
     view = ConsoleView(customer_id, services.assistant.session(user_id=customer_id))
     return (view, f"Customer **{_md(customer_id)}**: ask the assistant below on their behalf.", html, rows,
-            conversations_html(recent_conversations(services, customer_id)), [], "", traces_html([], catalog))
+            conversations_html(recent_conversations(services, customer_id), catalog), [], "", traces_html([], catalog))
 
 
 def _md(text: str) -> str:

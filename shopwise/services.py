@@ -134,6 +134,7 @@ def build_services(settings: Settings, *, data: Path | None = None, store: Path 
         from agent.ranking.runtime import build_runtime
 
         runtime = build_runtime(settings, folder, store=events, embedder=embedder)
+        attach_review_lexicon(runtime, events, settings)
     model = build_chat_model(llm, settings.model_cache) if llm is not None else None
     reviews = ReviewSnippets.from_folder(folder) if folder else None
     ranker, sources = personal_ranking(runtime)
@@ -145,6 +146,18 @@ def build_services(settings: Settings, *, data: Path | None = None, store: Path 
 
     return AppServices(settings, index, assistant, events, runtime, folder,
                        conversations=ConversationStore.from_settings(settings))
+
+
+def attach_review_lexicon(runtime, events, settings) -> None:
+    """Profiles carry aspect opinions (liked and disliked aspects, with the reviews behind them)
+    when the shop has enough rated reviews: the sentiment model and aspect terms are trained on the
+    first start and cached on disk by the reviews' content. Set before any profile is built."""
+    from profiles.review_model import build_review_lexicon
+
+    reviews = events.all_reviews()
+    if reviews:
+        runtime.profiles.lexicon = build_review_lexicon(reviews, runtime.profiles.catalog, runtime.embedder,
+                                                        settings.cache_dir)[0]
 
 
 def has_events(folder: Path) -> bool:

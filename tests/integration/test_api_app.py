@@ -102,6 +102,9 @@ def test_profile_has_summary_with_evidence(world):
     assert body["events"] > 0 and body["summary"]
     assert body["top_brands"] and body["recent"]
     reviewed = world.client.get("/v1/users/u1/profile", headers=auth(world.agent)).json()
+    # the shop has rated reviews, so profiles are built with the aspect lexicon (the tiny shop's
+    # reviews are too few to mine aspect terms; tests/unit/test_profiles_reviews.py mines them)
+    assert world.services.runtime.profiles.lexicon is not None
     assert all(a["evidence"] and a["evidence"][0]["sentence"] for a in reviewed["aspects"])
 
 

@@ -3,7 +3,6 @@ the reviews behind the aspects, and recent events. Plain HTML, every value escap
 
 from __future__ import annotations
 
-import threading
 import time
 from html import escape
 
@@ -63,26 +62,12 @@ def event_rows(events, catalog: dict, limit: int = 20) -> list[list[str]]:
     return rows
 
 
-_LEXICON_LOCK = threading.Lock()
-_MISSING = object()
-
-
 def review_opinions(services, user_id: str) -> list:
-    """The customer's aspect opinions from their reviews, for the console. The services' profiles
-    carry them when they were built with a review lexicon; otherwise one is trained once from the
-    shop's reviews (cached on disk by profiles.review_model), kept beside the services, read only here."""
+    """The customer's aspect opinions from their reviews, for the console (the services' profiles
+    carry a review lexicon when the shop has rated reviews: shopwise.services.attach_review_lexicon)."""
     runtime = services.runtime
     reviews = services.events.reviews_of(user_id)
     if runtime is None or not reviews:
         return []
     lexicon = runtime.profiles.lexicon
-    if lexicon is None:
-        with _LEXICON_LOCK:
-            lexicon = getattr(services, "_web_review_lexicon", _MISSING)
-            if lexicon is _MISSING:
-                from profiles.review_model import build_review_lexicon
-
-                lexicon = build_review_lexicon(services.events.all_reviews(), runtime.profiles.catalog,
-                                               runtime.embedder, services.settings.cache_dir)[0]
-                services._web_review_lexicon = lexicon
     return lexicon.opinions(reviews) if lexicon is not None else []

@@ -13,6 +13,8 @@ import logging
 import os
 from pathlib import Path
 
+from shopwise.errors import UserFacingError
+
 log = logging.getLogger(__name__)
 DEMO_KEYS_FILE = "demo-keys.txt"
 
@@ -27,6 +29,8 @@ def register(groups) -> None:
     serve.add_argument("--rate", type=float, default=20.0, help="requests per second per API key (token bucket)")
     serve.add_argument("--burst", type=int, default=40, help="token bucket size per API key")
     serve.add_argument("--max-body-kb", type=int, default=64, help="largest request body accepted (413 beyond)")
+    serve.add_argument("--worker-threads", type=int, default=None,
+                       help="threads answering requests (default: the number of cores, at least 2)")
     serve.add_argument("--api-only", action="store_true", help="serve the REST API without the web UI")
     serve.set_defaults(handler=run_serve)
     schema = groups.top.add_parser("api-schema", help="write the REST API's OpenAPI schema (docs/openapi.json)")
@@ -38,7 +42,11 @@ def api_config_from_args(args):
     from ui.api.app import ApiConfig
     from ui.api.limits import LimitsConfig
 
-    return ApiConfig(limits=LimitsConfig(max_body_bytes=args.max_body_kb * 1024, rate_per_s=args.rate, burst=args.burst))
+    limits = LimitsConfig(max_body_bytes=args.max_body_kb * 1024, rate_per_s=args.rate, burst=args.burst)
+    if args.worker_threads is not None and args.worker_threads < 1:
+        raise UserFacingError("--worker-threads must be at least 1")
+    threads = {} if args.worker_threads is None else {"worker_threads": args.worker_threads}
+    return ApiConfig(limits=limits, **threads)
 
 
 def configure_json_logs() -> None:

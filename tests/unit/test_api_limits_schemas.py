@@ -85,3 +85,33 @@ def test_event_types_are_the_known_ones():
     assert EventIn(item_id="a", type="not_for_me").type == "not_for_me"
     with pytest.raises(ValidationError):
         EventIn(item_id="a", type="teleport")
+
+
+def test_the_app_runs_sync_work_on_its_configured_threads():
+    """Sync routes share `worker_threads` (more than the cores only contend for the GIL); chat
+    streams get their own pool, so a turn waiting on the model never holds one of those."""
+    import argparse
+
+    import anyio.to_thread
+    from fastapi.testclient import TestClient
+
+    from shopwise.errors import UserFacingError
+    from ui.api.app import ApiConfig, create_app
+    from ui.serve import api_config_from_args, schema_app
+
+    args = argparse.Namespace(max_body_kb=64, rate=20.0, burst=40, worker_threads=None)
+    assert api_config_from_args(args).worker_threads >= 2
+    assert api_config_from_args(argparse.Namespace(**{**vars(args), "worker_threads": 3})).worker_threads == 3
+    with pytest.raises(UserFacingError):
+        api_config_from_args(argparse.Namespace(**{**vars(args), "worker_threads": 0}))
+
+    stand_in = schema_app()
+    app = create_app(stand_in.state.api.services, stand_in.state.api.keys, ApiConfig(worker_threads=3, stream_threads=5))
+    with TestClient(app) as client:
+        tokens = client.portal.call(lambda: _tokens(anyio.to_thread.current_default_thread_limiter()))
+        assert tokens == 3
+        assert app.state.stream_limiter.total_tokens == 5
+
+
+async def _tokens(limiter) -> float:
+    return limiter.total_tokens

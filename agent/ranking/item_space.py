@@ -64,11 +64,20 @@ class ItemSpace:
         self._projection: _Projection | None = None
         self._projection_lock = threading.Lock()
 
+    def prepare_scans(self) -> None:
+        """Fit the scan projection now (a fraction of a second for 20k items) rather than on the
+        first request that scans the catalog."""
+        if not self._scans_exactly():
+            self._projected()
+
+    def _scans_exactly(self) -> bool:
+        return len(self) < max(self.scan.min_items, 2 * self.scan.shortlist)
+
     def similarities(self, vector: np.ndarray) -> np.ndarray:
         """Dot product of every row with `vector` (float32): exact for the best `scan.shortlist`
         rows, projected for the rest (see ScanConfig); small catalogs are scanned exactly."""
         vector = np.asarray(vector, dtype=np.float32)
-        if len(self) < max(self.scan.min_items, 2 * self.scan.shortlist):
+        if self._scans_exactly():
             return self.vectors @ vector
         projection = self._projected()
         scores = projection.projected @ (projection.basis.T @ vector) + np.float32(projection.mean @ vector)

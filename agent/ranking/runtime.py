@@ -110,6 +110,7 @@ def _cached_query_vector(embedder, text: str, limit: int = 1024) -> np.ndarray:
 
 
 def assemble(space: ItemSpace, model: RankingModel, profiles: ProfileService, embedder) -> RecommendationRuntime:
+    space.prepare_scans()
     runtime = RecommendationRuntime(space, model, profiles, None, embedder)
     sources = [QuerySource(space, runtime.embed_query),
                ProfileEmbeddingSource(space, runtime.profile_vector, runtime.history),

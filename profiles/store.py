@@ -188,6 +188,22 @@ class EventStore:
                     return True
         return False
 
+    def find_users(self, fragment: str, limit: int = 10) -> list[str]:
+        """Ids of known shoppers containing `fragment` (case-insensitive): the exact id first, then
+        ids starting with it, then the rest, each group alphabetical ignoring case (a console's customer search)."""
+        fragment = fragment.strip()
+        if not fragment:
+            return []
+        escaped = fragment.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{escaped}%"
+        with Session(self.engine) as session:
+            found = set()
+            for table in (UserRow, EventRow):
+                found.update(session.scalars(select(table.user_id).where(table.user_id.ilike(pattern, escape="\\"))
+                                             .distinct().limit(50 * limit)))
+        folded = fragment.lower()
+        return sorted(found, key=lambda u: (u.lower() != folded, not u.lower().startswith(folded), u.lower(), u))[:limit]
+
     def counts(self) -> dict[str, int]:
         with Session(self.engine) as session:
             return {table.__tablename__: session.scalar(select(func.count()).select_from(table))

@@ -187,8 +187,9 @@ def test_agent_console_looks_up_a_customer_and_reads_a_trace(site, page):
     server, _, keys = site
     open_signed_in(page, server.url, keys.create("agent", label="browser test"))
     open_tab(page, "Customer service")
-    page.locator("#sw-customer input, #sw-customer textarea").first.fill("demo-dev")
+    page.locator("#sw-customer input, #sw-customer textarea").first.fill("demo-de")     # part of an id
     page.locator("#sw-lookup").click()
+    page.locator("#sw-matches").get_by_text("demo-dev", exact=True).click()             # pick the match
     page.wait_for_function("() => /Profile of demo-dev/.test(document.querySelector('#sw-profile')?.innerText || '')")
     profile = page.locator("#sw-profile").inner_text()
     assert re.search(r"\d+ events", profile) and "top categories" in profile and "price band" in profile
@@ -210,6 +211,8 @@ def test_agent_console_looks_up_a_customer_and_reads_a_trace(site, page):
     page.locator("#sw-lookup").click()
     page.wait_for_function("() => /headphones under 150/.test(document.querySelector('#sw-conversations')?.innerText || '')")
     assert "1 turns" in page.locator("#sw-conversations").inner_text()
+    page.locator("#sw-conversations .sw-stored-trace summary").first.click()       # its trace, from the store
+    assert page.locator("#sw-conversations .sw-stored-trace table tbody tr").count() == 3
 
     open_tab(page, "Reports")                 # <home>/reports is one of the folders listed
     page.locator("#sw-report-picker input").click()

@@ -31,6 +31,17 @@ def test_live_append_is_visible_in_order(tmp_path):
     assert [e.item_id for e in store.events_of("u")] == ["a", "b"]
 
 
+def test_customers_are_found_by_part_of_their_id():
+    store = memory_store()
+    for user in ("Ana-7", "ana", "banana", "bob", "an_x", "anXx"):
+        store.add_event(Event(user, "i", "click", 1.0))
+    store.upsert_users([])
+    assert store.find_users("ana") == ["ana", "Ana-7", "banana"]        # exact, then prefix, then the rest
+    assert store.find_users("an_") == ["an_x"]                           # wildcards are literal
+    assert store.find_users("%") == [] and store.find_users("  ") == []
+    assert store.find_users("a", limit=2) == ["an_x", "ana"]
+
+
 def test_stated_preferences_accumulate():
     store = memory_store()
     store.state_preference("u", "budget", 80)

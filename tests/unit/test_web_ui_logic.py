@@ -192,5 +192,12 @@ def test_console_handlers_check_the_role_on_the_server(small_index, small_datase
     assert lookup(services, None, "victim")[1] == CONSOLE_SIGNED_OUT
     staff_view = lookup(services, Principal("k2", "agent"), "victim")[0]
     assert staff_view is not None and staff_view.session.user_id == "victim"
+    # a partial id lists the matching customers to staff, never to a shopper
+    events.add_event(Event("victor", "jk-1", "click", 2.0))
+    view, status, *_, matches = lookup(services, Principal("k2", "agent"), "vic")
+    assert view is None and "No customer **vic**" in status
+    assert matches["visible"] and matches["choices"] == ["victim", "victor"]
+    assert not lookup(services, shopper, "vic")[-1]["visible"]
+    assert not lookup(services, Principal("k2", "agent"), "victim")[-1]["visible"]
     outputs = list(ask(services, shopper, "rain jacket", [], staff_view))
     assert len(outputs) == 1 and staff_view.turns == [] and staff_view.session.records == []

@@ -26,6 +26,7 @@ from ui.web.trace import trace_html, traces_html
 log = logging.getLogger(__name__)
 EVENT_HEADERS = ["when (UTC)", "what", "item", "title"]
 MAX_CUSTOMER_ID = 200
+MAX_MATCHES = 10                  # customers listed for a partial id
 
 
 @dataclass
@@ -71,17 +72,27 @@ def console_cards(view: ConsoleView | None) -> str:
                                                   for i, entry in enumerate(view.items)) + "</div>")
 
 
+def matches_update(matches: list[str]):
+    """The "matching customers" choice: shown with the ids found, hidden without."""
+    return gr.update(choices=matches, value=None, visible=bool(matches))
+
+
 def lookup(services, principal, customer_id: str):
-    """(view, status, profile html, events rows, conversations html, chat, cards, traces)."""
+    """(view, status, profile html, events rows, conversations html, chat, cards, traces, matching
+    customers). An id that is not a customer's shows the customers whose ids contain it."""
     denied = console_denial(principal)
     customer_id = (customer_id or "").strip()[:MAX_CUSTOMER_ID]
-    empty = (None, "", "", [], "", [], "", traces_html([], {}))
+    empty = (None, "", "", [], "", [], "", traces_html([], {}), matches_update([]))
     if denied:
         return (None, denied, *empty[2:])
     if not customer_id:
-        return (None, "Type a customer id to look them up.", *empty[2:])
+        return (None, "Type a customer id (or part of one) to look them up.", *empty[2:])
     if not services.events.knows(customer_id):
-        return (None, f"No customer **{_md(customer_id)}** in this shop.", *empty[2:])
+        matches = services.events.find_users(customer_id, limit=MAX_MATCHES)
+        status = f"No customer **{_md(customer_id)}** in this shop." + (
+            f" Customers whose id contains it ({len(matches)}{'+' if len(matches) == MAX_MATCHES else ''}): "
+            "pick one below." if matches else "")
+        return (None, status, *empty[2:-1], matches_update(matches))
     log.info("console: key %s looked up customer %s", principal.key_id, hash_id(customer_id))
     catalog = services.index.catalog
     profile = services.profile(customer_id)
@@ -95,7 +106,8 @@ def lookup(services, principal, customer_id: str):
     rows = event_rows(services.events.events_of(customer_id), catalog)
     view = ConsoleView(customer_id, services.assistant.session(user_id=customer_id))
     return (view, f"Customer **{_md(customer_id)}**: ask the assistant below on their behalf.", html, rows,
-            conversations_html(recent_conversations(services, customer_id), catalog), [], "", traces_html([], catalog))
+            conversations_html(recent_conversations(services, customer_id), catalog), [], "", traces_html([], catalog),
+            matches_update([]))
 
 
 def _md(text: str) -> str:
@@ -147,6 +159,7 @@ def build_console_tab(services, principal_state: gr.State):
                                   elem_id="sw-customer", max_length=MAX_CUSTOMER_ID)
             find = gr.Button("Look up", variant="primary", scale=1, min_width=90, elem_id="sw-lookup")
         status = gr.Markdown("", elem_id="sw-console-status")
+        matches = gr.Radio(choices=[], label="Matching customers", visible=False, elem_id="sw-matches")
         with gr.Row(equal_height=False):
             with gr.Column(scale=1, min_width=300):
                 profile = gr.HTML("", elem_id="sw-profile", padding=False)
@@ -173,9 +186,14 @@ def build_console_tab(services, principal_state: gr.State):
     def on_lookup(customer_id, principal):
         return lookup(services, principal, customer_id)
 
-    lookup_outputs = [view_state, status, profile, events, conversations, chat, cards, traces]
+    lookup_outputs = [view_state, status, profile, events, conversations, chat, cards, traces, matches]
     for trigger in (customer.submit, find.click):
         trigger(on_lookup, [customer, principal_state], lookup_outputs, api_visibility="private")
+
+    def on_pick(picked, principal):
+        return (picked, *lookup(services, principal, picked))
+
+    matches.input(on_pick, [matches, principal_state], [customer, *lookup_outputs], api_visibility="private")
 
     def on_ask(text, history, view, principal):
         yield from ask(services, principal, text, history, view)

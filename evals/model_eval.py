@@ -243,7 +243,8 @@ def gate_score(model, dataset, limit: int) -> dict[str, float]:
 
 # -- the `shopwise eval model` command ---------------------------------------------------------------
 def _cached_training_data(data_dir: Path, cache: Path, data_config) -> Path:
-    from finetune.build import build_training_data, folder_digest
+    from finetune.build import build_training_data
+    from profiles.dataset import folder_digest
 
     out = cache / f"data-{folder_digest(data_dir)}-{_config_key(data_config)}"
     if not (out / "manifest.json").is_file():
@@ -277,7 +278,8 @@ def run_model_eval(data_dir: Path, json_out: Path, settings, *, base: Path | Non
     from agent.llm.model_files import resolve_model_dir
     from evals.report import write_eval_report
     from finetune.adapters import AdapterStore
-    from finetune.build import folder_digest, load_split
+    from finetune.build import load_split
+    from profiles.dataset import folder_digest
     from finetune.config import DataConfig, TrainConfig
     from finetune.fewshot import FewShotPrompter
     from finetune.generation import LocalModel

@@ -7,33 +7,22 @@ up to which events were used, so online rounds know which events are new).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from dataclasses import asdict
 from pathlib import Path
 
 from finetune.config import DataConfig
-from finetune.dataset_folder import DatasetFolder, load_dataset_folder
 from finetune.dialogue_data import DialogueBuilder
 from finetune.examples import SPLITS, Example
 from finetune.explanation_data import ExplanationBuilder
 from finetune.ranking_data import RankingBuilder
 from finetune.understanding_data import UnderstandingBuilder
+from profiles.dataset import Dataset as DatasetFolder
+from profiles.dataset import folder_digest, load_catalog_dataset
 
 log = logging.getLogger(__name__)
 MANIFEST = "manifest.json"
-
-
-def folder_digest(path: Path) -> str:
-    """Hash of the data files' names and contents: the cache key of anything built from them."""
-    digest = hashlib.sha256()
-    for file in sorted(p for p in path.iterdir() if p.is_file() and p.name.endswith((".jsonl", ".jsonl.gz"))):
-        digest.update(file.name.encode())
-        with open(file, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-    return digest.hexdigest()[:16]
 
 
 def events_cutoff(folder: DatasetFolder, hold_out_newest: int) -> float | None:
@@ -68,14 +57,14 @@ def save_examples(examples: list[Example], out: Path) -> dict[str, dict[str, int
 
 def build_training_data(data_dir: Path, out: Path, config: DataConfig = DataConfig(),
                         hold_out_newest_events: int = 0) -> dict:
-    folder = load_dataset_folder(data_dir)
+    folder = load_catalog_dataset(data_dir)
     until = events_cutoff(folder, hold_out_newest_events)
     examples = build_examples(folder, config, until)
     out.mkdir(parents=True, exist_ok=True)
     counts = save_examples(examples, out)
     manifest = {"source": str(data_dir.resolve()), "dataset": folder.name, "source_digest": folder_digest(data_dir),
                 "events_until": until, "held_out_newest_events": hold_out_newest_events,
-                "skipped_lines": folder.skipped_lines, "counts": counts, "config": asdict(config)}
+                "skipped_lines": len(folder.rejected), "counts": counts, "config": asdict(config)}
     (out / MANIFEST).write_text(json.dumps(manifest, indent=2))
     log.info("wrote %d examples to %s: %s", len(examples), out, counts)
     return manifest

@@ -10,9 +10,9 @@ import random
 from collections import Counter, defaultdict
 
 from finetune.config import DataConfig
-from finetune.dataset_folder import DatasetFolder
 from finetune.examples import Example, split_of
 from finetune.understanding_data import usable_attributes
+from profiles.dataset import Dataset as DatasetFolder
 from retrieval.catalog import Item
 
 VAGUE = ("I need something from {g}", "show me {g}", "any good {g}?", "{g}", "looking for {g} stuff",

@@ -12,10 +12,11 @@ import re
 from collections import Counter
 
 from finetune.config import DataConfig
-from finetune.dataset_folder import DatasetFolder, Review
 from finetune.examples import Example, split_of
 from finetune.prompts import explanation_user_text, short_title
 from finetune.understanding_data import usable_attributes
+from profiles.dataset import Dataset as DatasetFolder
+from profiles.records import Review
 from retrieval.catalog import Item
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")

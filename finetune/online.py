@@ -73,7 +73,7 @@ def run_online_round(adapters_dir: Path, data_dir: Path, training_data: Path, ba
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from finetune.build import load_split, read_manifest
-    from finetune.dataset_folder import load_dataset_folder
+    from profiles.dataset import load_catalog_dataset
     from finetune.ranking_data import RankingBuilder
     from finetune.train import prepare_rows, train_lora, write_model_card
     from shopwise.errors import UserFacingError
@@ -86,7 +86,7 @@ def run_online_round(adapters_dir: Path, data_dir: Path, training_data: Path, ba
                               f"`shopwise finetune train ... --adapters-dir {adapters_dir}` first")
     manifest = read_manifest(training_data)
     data_config = DataConfig(**{k: v for k, v in manifest["config"].items() if k in DataConfig.__dataclass_fields__})
-    folder = load_dataset_folder(data_dir)
+    folder = load_catalog_dataset(data_dir)
     fresh = new_events(folder, current.info.get("events_until"), config.max_new_examples)
     if not fresh:
         return {"new_events": 0, "promoted": False, "reason": "no events since the current adapter"}

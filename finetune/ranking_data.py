@@ -12,9 +12,10 @@ import random
 from typing import Sequence
 
 from finetune.config import DataConfig
-from finetune.dataset_folder import DatasetFolder, Event
 from finetune.examples import Example, split_of, stable_hash
 from finetune.prompts import LABELS, ranking_user_text
+from profiles.dataset import Dataset as DatasetFolder
+from profiles.records import Event
 
 
 class RankingBuilder:

@@ -13,9 +13,9 @@ from collections import Counter
 
 from agent.understanding.constraints import Constraints
 from finetune.config import DataConfig
-from finetune.dataset_folder import DatasetFolder
 from finetune.examples import Example, split_of
 from finetune.prompts import constraints_json, understanding_user_text
+from profiles.dataset import Dataset as DatasetFolder
 from retrieval.catalog import Item
 
 OPENERS = ("I'm looking for {need}", "i need {need}", "Show me {need}", "any {need}?", "Can you find me {need}",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -51,6 +52,21 @@ class Dataset:
     @property
     def name(self) -> str:
         return self.root.name
+
+    def events_by_user(self) -> dict[str, list[Event]]:
+        """Each user's events oldest first (stable on equal timestamps, as the file orders them)."""
+        grouped: dict[str, list[Event]] = defaultdict(list)
+        for event in self.events:
+            grouped[event.user_id].append(event)
+        return {user: sorted(events, key=lambda e: e.ts) for user, events in grouped.items()}
+
+    def reviews_by_item(self) -> dict[str, list[Review]]:
+        """Reviews with text, per item."""
+        grouped: dict[str, list[Review]] = defaultdict(list)
+        for review in self.reviews:
+            if review.text.strip():
+                grouped[review.item_id].append(review)
+        return grouped
 
 
 def data_file(root: Path, stem: str) -> Path | None:
@@ -111,6 +127,14 @@ def load_dataset(root: Path, with_items: bool = True) -> Dataset:
     if rejected:
         log.warning("%s: %d lines could not be used (first: %s:%d %s)", root.name, len(rejected),
                     rejected[0].path.name, rejected[0].line, rejected[0].reason)
+    return data
+
+
+def load_catalog_dataset(root: Path) -> Dataset:
+    """`load_dataset`, refusing a folder where no catalog line is usable (training needs items)."""
+    data = load_dataset(root)
+    if not data.items:
+        raise UserFacingError(f"no usable catalog items in {root}: see the rejected lines above and DATA.md")
     return data
 
 

@@ -11,7 +11,7 @@ import pytest
 from agent.understanding.constraints import Constraints
 from finetune.build import build_training_data, load_split
 from finetune.config import DataConfig
-from finetune.dataset_folder import load_dataset_folder
+from profiles.dataset import load_catalog_dataset as load_dataset_folder
 from finetune.examples import stable_hash
 from finetune.prompts import LABELS
 from tests.conftest import shared_dataset, write_jsonl

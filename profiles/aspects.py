@@ -55,6 +55,14 @@ def sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE.split(clean_review_text(text)) if len(s.strip()) > 3]
 
 
+def review_sentences(review) -> list[str]:
+    """The review's title as a sentence of its own, then the text's sentences; a title that the
+    text repeats (a common shape: the first sentence as the title) is not counted twice."""
+    body = sentences(review.text or "")
+    said = {s.rstrip(".!?").lower() for s in body}
+    return [t for t in sentences(review.title or "") if t.rstrip(".!?").lower() not in said] + body
+
+
 def tokens(text: str) -> list[str]:
     words = _TOKEN.findall(text.lower())
     return words + [f"{a} {b}" for a, b in zip(words, words[1:])]
@@ -94,7 +102,7 @@ class AspectLexicon:
         """The shopper's aspects, strongest opinion first (neutral ones left out)."""
         mentions: list[tuple[str, str, str]] = []            # (aspect, item_id, sentence)
         for review in reviews:
-            for sentence in sentences(" ".join(filter(None, [review.title, review.text]))):
+            for sentence in review_sentences(review):
                 for term in set(tokens(sentence)) & self._terms:
                     mentions.append((term, review.item_id, sentence))
         if not mentions:

@@ -42,3 +42,13 @@ def test_aspects_are_mined_and_scored_per_shopper(fake_embedder):
     hated = {o.aspect: o for o in lexicon.opinions(hater)}
     assert liked["scent"].stance == "likes" and hated["scent"].stance == "complains about"
     assert "scent" in liked["scent"].evidence[0][1].lower()
+
+
+def test_a_review_title_is_its_own_sentence_and_not_repeated():
+    from profiles.aspects import review_sentences
+
+    repeated = Review("a", "i1", "Battery lasts for days. Great value.", 1.0, 5.0, title="Battery lasts for days")
+    assert review_sentences(repeated) == ["Battery lasts for days.", "Great value."]
+    titled = Review("a", "i1", "It smells fresh.", 1.0, 5.0, title="Lovely scent")
+    assert review_sentences(titled) == ["Lovely scent", "It smells fresh."]
+    assert review_sentences(Review("a", "i1", "Works well.", 1.0, None)) == ["Works well."]

@@ -214,6 +214,7 @@ def run_api_bench(data_dir: Path, json_path: Path, settings, clients: int = 20, 
     from rich.console import Console
 
     from evals.report import write_bench_report
+    from ui.api.app import ApiConfig
     from ui.api.server import free_port
 
     console = Console(stderr=True)
@@ -234,7 +235,7 @@ def run_api_bench(data_dir: Path, json_path: Path, settings, clients: int = 20, 
             chat_items_first(url, keys[-1], 0.0, minimum=2)
             figures = {"catalog_items": info["items"], "personalised": info["personalised"], "clients": clients,
                        "seconds_per_phase": seconds, "setup_s": round(setup_s, 1), "server_workers": 1,
-                       "cpu_cores": os.cpu_count()}
+                       "server_worker_threads": ApiConfig().worker_threads, "cpu_cores": os.cpu_count()}
             # A shopper loop: a list, and a click after every EVENT_EVERY-th (which retires the kept
             # list); then the same with every list computed (Cache-Control: no-cache).
             figures["event_every"] = EVENT_EVERY

@@ -11,7 +11,7 @@ from agent.ranking.interactions import InteractionLog
 from agent.ranking.interface import Candidate, RankingContext, merge_candidates
 from agent.ranking.item_space import ItemSpace
 from agent.ranking.model import RankerTrainingConfig, RankingModel
-from agent.ranking.personalized import PersonalizedRanker
+from agent.ranking.personalized import ConversationWeights, PersonalizedRanker
 from agent.ranking.sequential import SASRec, SequentialConfig, SequentialModel
 from agent.ranking.sources import CoPurchaseSource, PopularitySource, ProfileEmbeddingSource
 from profiles.records import Event
@@ -88,3 +88,33 @@ def test_take_looks_deeper_for_strict_filters_and_stops_where_the_signal_ends(mo
     taken = _take(space, sparse, RankingContext(query=""), 5, "s", "x", exclude={7})
     assert [c.item.item_id for c in taken] == [space.ids[3]]      # no signal past row 7, 7 excluded
     assert taken[0].signals == {"x": 2.0}
+
+
+def test_the_chat_ranker_shows_only_items_that_answer_the_request(model, fake_embedder):
+    """Strong taste (a camera buyer's co-purchased charger) must not put a charger into an answer to
+    "shampoo"; an item only the profile proposed is shown when it is at least as similar to the
+    request as the search's median candidate."""
+    from agent.ranking.chat_ranker import ConversationalRanker
+
+    weights = np.zeros(len(FEATURES))
+    for signal in ("co_history", "co_last", "co_session"):       # taste far stronger than the request
+        weights[FEATURES.index(signal)] = 5.0
+    strong_taste = RankingModel(model.space, model.log, model.sequential,
+                                LinearCombiner(FEATURES, np.zeros(len(FEATURES)), np.ones(len(FEATURES)), weights),
+                                RankerTrainingConfig())
+    inner = PersonalizedRanker(strong_taste, lambda user: history_of(model, "camera-0"),
+                               embed_query=lambda text: fake_embedder.embed([text])[0],
+                               weights=ConversationWeights(query_match=0.5))
+    items = model.space.items
+    searched = [Candidate(item=items[i], signals={"search_rank": rank}, sources=("search",))
+                for rank, i in enumerate(("shampoo-1", "shampoo-3"), 1)]
+    from_profile = [Candidate(item=items[i], signals={"profile_similarity": 0.9}, sources=("profile",))
+                    for i in ("charger-1", "shampoo-0")]           # shampoo-0 matches "shampoo" best
+    context = RankingContext(query="shampoo", user_id="u")
+    taste_only = inner.rank(context, searched + from_profile, 5)
+    assert taste_only[0].item.item_id == "charger-1"             # the profile alone would lead with it
+    shown = [r.item.item_id for r in ConversationalRanker(inner).rank(context, searched + from_profile, 5)]
+    assert set(shown) == {"shampoo-0", "shampoo-1", "shampoo-3"}
+    # without a request there is nothing to answer: every candidate may be shown
+    anything = ConversationalRanker(inner).rank(RankingContext(query="", user_id="u"), searched + from_profile, 5)
+    assert "charger-1" in [r.item.item_id for r in anything]

@@ -19,7 +19,7 @@ from agent.turn.steps import TurnRecord, hash_id
 from ui.web.access import console_denial
 from ui.web.cards import card_html
 from ui.web.history import recent_conversations, record_turn
-from ui.web.profile_view import event_rows, profile_html, review_opinions
+from ui.web.profile_view import event_rows, profile_html
 from ui.web.shopper import TURN_QUEUE
 from ui.web.trace import trace_html, traces_html
 
@@ -96,13 +96,7 @@ def lookup(services, principal, customer_id: str):
     log.info("console: key %s looked up customer %s", principal.key_id, hash_id(customer_id))
     catalog = services.index.catalog
     profile = services.profile(customer_id)
-    try:
-        opinions = review_opinions(services, customer_id)
-    except Exception:          # the review model is a bonus: the rest of the profile still shows
-        log.exception("aspect opinions unavailable")
-        opinions = []
-    html = profile_html(profile, catalog, services.events.reviews_of(customer_id), services.events.user(customer_id),
-                        opinions)
+    html = profile_html(profile, catalog, services.events.reviews_of(customer_id), services.events.user(customer_id))
     rows = event_rows(services.events.events_of(customer_id), catalog)
     view = ConsoleView(customer_id, services.assistant.session(user_id=customer_id))
     return (view, f"Customer **{_md(customer_id)}**: ask the assistant below on their behalf.", html, rows,

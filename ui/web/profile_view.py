@@ -12,9 +12,9 @@ EVENT_LABELS = {"view": "viewed", "click": "clicked / liked", "cart": "added to 
                 "rate": "rated", "dislike": "not for me"}
 
 
-def profile_html(profile, catalog: dict, reviews=(), user=None, opinions=None) -> str:
-    """The summary lines (with evidence), then the liked / disliked aspects with the review sentences
-    behind them (`opinions`, when the profile itself carries none), then the reviews themselves."""
+def profile_html(profile, catalog: dict, reviews=(), user=None) -> str:
+    """The summary lines with their evidence (liked and disliked aspects with the review sentences
+    behind them among them: shopwise.services.attach_review_lexicon), then the reviews themselves."""
     if profile is None:
         return "<p class='sw-muted'>Profiles are off for this catalog (it has no behaviour data).</p>"
     lines = describe(profile, catalog)
@@ -22,22 +22,8 @@ def profile_html(profile, catalog: dict, reviews=(), user=None, opinions=None) -
     attributes = ""
     if user is not None and getattr(user, "attributes", None) and not profile.demographics:
         attributes = "<li>demographics: " + escape(", ".join(f"{k}={v}" for k, v in user.attributes.items())) + "</li>"
-    aspects = "" if profile.aspects else aspects_html(opinions or [], catalog)
     return (f"<div class='sw-profile'><h4>Profile of {escape(profile.user_id)}</h4><ul>{summary}{attributes}</ul>"
-            f"{aspects}{reviews_html(reviews, catalog)}</div>")
-
-
-def aspects_html(opinions, catalog: dict, limit: int = 8) -> str:
-    if not opinions:
-        return ""
-    rows = []
-    for opinion in opinions[:limit]:
-        evidence = "".join(
-            f"<li>“{escape(sentence)}” <small>({escape(catalog[i].title[:40] if i in catalog else i)})</small></li>"
-            for i, sentence in opinion.evidence[:2])
-        rows.append(f"<li><b>{escape(opinion.stance)} {escape(opinion.aspect)}</b> ({opinion.mentions} mentions, "
-                    f"polarity {opinion.polarity:+.2f})<ul>{evidence}</ul></li>")
-    return f"<h4>Likes and dislikes (from their reviews)</h4><ul class='sw-aspects'>{''.join(rows)}</ul>"
+            f"{reviews_html(reviews, catalog)}</div>")
 
 
 def reviews_html(reviews, catalog: dict, limit: int = 6) -> str:
@@ -60,14 +46,3 @@ def event_rows(events, catalog: dict, limit: int = 20) -> list[list[str]]:
         rows.append([time.strftime("%Y-%m-%d %H:%M", time.gmtime(event.ts)), EVENT_LABELS.get(event.type, event.type),
                      event.item_id, item.title[:60] if item else ""])
     return rows
-
-
-def review_opinions(services, user_id: str) -> list:
-    """The customer's aspect opinions from their reviews, for the console (the services' profiles
-    carry a review lexicon when the shop has rated reviews: shopwise.services.attach_review_lexicon)."""
-    runtime = services.runtime
-    reviews = services.events.reviews_of(user_id)
-    if runtime is None or not reviews:
-        return []
-    lexicon = runtime.profiles.lexicon
-    return lexicon.opinions(reviews) if lexicon is not None else []

@@ -17,6 +17,8 @@ def register(groups) -> None:
     retrieval.add_argument("--data", type=Path, required=True, help="dataset folder with items and queries")
     retrieval.add_argument("--json", type=Path, help="write results here (+ .md and .png beside)")
     retrieval.add_argument("--methods", default="bm25,dense,hybrid,shopwise")
+    retrieval.add_argument("--held-out-of", type=Path, metavar="MODEL",
+                           help="score only the queries this tuned embedder held out (baselines on its split)")
     retrieval.set_defaults(handler=run_eval_retrieval)
 
     ingest = groups.bench.add_parser("ingest", help="catalog import speed, embedder alone as the ceiling")
@@ -67,9 +69,9 @@ def run_eval_retrieval(args, settings) -> int:
     unknown = set(methods) - set(METHODS)
     if unknown:
         raise UserFacingError(f"unknown methods {sorted(unknown)}; choose from {METHODS}")
-    queries = load_queries(args.data)
+    queries, learned = _honest_queries(args, settings, load_queries(args.data))
     index = _open_cached_index(args.data, settings)
-    payload = evaluate_retrieval(index, queries, dataset_name(args.data), methods)
+    payload = evaluate_retrieval(index, queries, dataset_name(args.data), methods, learned=learned)
     table = {m: {k: round(v, 4) for k, v in r.items()} for m, r in payload["methods"].items()}
     _print_figures(f"retrieval on {payload['dataset']} ({len(queries)} queries)",
                    {f"{m} {k}": v for m, r in table.items() for k, v in r.items()})
@@ -79,6 +81,28 @@ def run_eval_retrieval(args, settings) -> int:
         md, png = write_eval_report(args.json, payload)
         Console().print(f"wrote {args.json}, {md}, {png}")
     return 0
+
+
+def _honest_queries(args, settings, queries):
+    """The queries this run may score: a tuned embedder's held-out ones where it learned from this folder."""
+    from evals.retrieval_eval import dataset_name
+    from retrieval.dataset_cache import dataset_fingerprint
+    from retrieval.embedder_tuning import queries_to_evaluate, read_tuning_card
+    from retrieval.embeddings import resolve_model_path
+    from shopwise.errors import UserFacingError
+
+    fingerprint = dataset_fingerprint(args.data)
+    card = read_tuning_card(resolve_model_path(settings.embedder))
+    queries, learned = queries_to_evaluate(queries, card, fingerprint, dataset_name(args.data))
+    if args.held_out_of:
+        split_card = read_tuning_card(args.held_out_of)
+        if split_card is None:
+            raise UserFacingError(f"{args.held_out_of} is not a tuned embedder (no shopwise_tuning.json)")
+        queries, _ = queries_to_evaluate(queries, split_card, fingerprint, dataset_name(args.data))
+        learned += f"; scored on the {len(queries)} queries {args.held_out_of.name} held out"
+    if not queries:
+        raise UserFacingError("no query left to score: the tuned embedder held none of this folder's queries out")
+    return queries, learned
 
 
 def run_bench_ingest(args, settings) -> int:

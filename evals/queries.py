@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from retrieval.jsonl import read_lines
@@ -34,8 +34,17 @@ def _parse(value) -> EvalQuery:
     return EvalQuery(str(value.get("query_id", "")), text.strip(), grades)
 
 
+def _queries_file(folder: Path) -> Path | None:
+    return next((folder / n for n in ("queries.jsonl", "queries.jsonl.gz") if (folder / n).is_file()), None)
+
+
+def load_queries_if_any(folder: Path) -> list[EvalQuery]:
+    """The folder's queries, or none where it has no queries.jsonl."""
+    return load_queries(folder) if _queries_file(folder) else []
+
+
 def load_queries(folder: Path) -> list[EvalQuery]:
-    path = next((folder / n for n in ("queries.jsonl", "queries.jsonl.gz") if (folder / n).is_file()), None)
+    path = _queries_file(folder)
     if path is None:
         raise UserFacingError(f"{folder} has no queries.jsonl: the retrieval benchmark needs evaluation queries")
     queries, bad = [], 0
@@ -43,7 +52,9 @@ def load_queries(folder: Path) -> list[EvalQuery]:
         try:
             if line.error:
                 raise ValueError(line.error)
-            queries.append(_parse(line.value))
+            query = _parse(line.value)
+            # Held-out splits name queries by id: a line without one is named by its line number.
+            queries.append(query if query.query_id else replace(query, query_id=f"line-{line.number}"))
         except ValueError as error:
             bad += 1
             log.warning("%s:%d skipped: %s", path.name, line.number, error)

@@ -206,7 +206,13 @@ def export_onnx(path: Path, cache_dir: Path, quantized: bool) -> Path:
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
         partial = int8.with_suffix(".partial")
-        quantize_dynamic(str(fp32), str(partial), weight_type=QuantType.QInt8, per_channel=True)
+        root = logging.getLogger()
+        level = root.level
+        root.setLevel(max(level, logging.WARNING))    # the quantizer logs every tensor at INFO on the root logger
+        try:
+            quantize_dynamic(str(fp32), str(partial), weight_type=QuantType.QInt8, per_channel=True)
+        finally:
+            root.setLevel(level)
         partial.replace(int8)
     return wanted
 

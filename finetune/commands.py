@@ -126,7 +126,7 @@ def _tune_embedder(args, settings) -> int:
     from retrieval.embedder_tuning import EmbedderTuningConfig, run_embedder_tuning
 
     config = EmbedderTuningConfig(epochs=args.epochs, learning_rate=args.learning_rate, held_out_fraction=args.held_out,
-                                  seed=args.seed, use_co_purchases=not args.no_co_purchases)
+                                  seed=args.seed, use_co_purchases=args.co_purchases)
     card = run_embedder_tuning(args.data, args.out, settings, config, base=args.base)
     print(f"wrote {args.out}: {card['steps']} steps in {card['wall_seconds']} s, loss {card['first_loss']} -> "
           f"{card['last_loss']}; {len(card['held_out_query_ids'])} queries held out for "
@@ -197,7 +197,7 @@ def register(groups) -> None:
     rollback.add_argument("--adapter-name", default="shopwise-lora")
     rollback.set_defaults(handler=_rollback)
 
-    embedder = sub.add_parser("embedder", help="tune the search embedder on intents and co-purchases (held-out split)")
+    embedder = sub.add_parser("embedder", help="tune the search embedder on a folder's intents (held-out query split)")
     embedder.add_argument("--data", type=Path, required=True, help="dataset folder (queries.jsonl and/or sessions)")
     embedder.add_argument("--out", type=Path, required=True, help="sentence-transformers folder to write")
     embedder.add_argument("--base", type=Path, help="model to start from (default: the search embedder in use)")
@@ -205,7 +205,7 @@ def register(groups) -> None:
     embedder.add_argument("--learning-rate", type=float, default=5e-5)
     embedder.add_argument("--held-out", type=float, default=0.2, help="fraction of queries kept out of training")
     embedder.add_argument("--seed", type=int, default=0)
-    embedder.add_argument("--no-co-purchases", action="store_true", help="train on query-item pairs only")
+    embedder.add_argument("--co-purchases", action="store_true", help="also train on items bought in one session")
     embedder.set_defaults(handler=_tune_embedder)
 
     versions = sub.add_parser("versions", help="list adapter versions")

@@ -5,7 +5,8 @@ sentence-transformers folder) with in-batch negatives (MultipleNegativesRankingL
 
 - (intent, item) pairs: each query of `queries.jsonl` (a shop's search log or intent set) with its
   relevant items, and
-- (item, item) pairs: items bought together in one session (`events`, `session_id`).
+- (item, item) pairs, when asked for: items bought together in one session (`events`,
+  `session_id`); off by default, since on bundlerec-electronic they made the dense side worse.
 
 A fixed fraction of the queries is held out, and nothing that would let training see a held-out
 query's relevant items *together* is used: no training query relevant to two of them, no
@@ -50,7 +51,7 @@ class EmbedderTuningConfig:
     held_out_fraction: float = 0.2
     seed: int = 0
     use_queries: bool = True
-    use_co_purchases: bool = True
+    use_co_purchases: bool = False    # measured: co-purchase pairs made the dense side worse on bundlerec
 
     def __post_init__(self):
         if not 0.0 <= self.held_out_fraction < 1.0:
@@ -152,7 +153,7 @@ def tune_embedder(base: Path, pairs: list[tuple[str, str]], out: Path, config: E
 
     if len(pairs) < config.batch_size:
         raise UserFacingError(f"only {len(pairs)} training pairs: tuning needs at least a batch "
-                              f"({config.batch_size}); the folder needs queries.jsonl or sessions in its events")
+                              f"({config.batch_size}); the folder needs queries.jsonl (or sessions in its events, with co-purchases on)")
     model = SentenceTransformer(str(base), device="cpu", local_files_only=True)
     model.max_seq_length = config.max_seq_length
     train = HfDataset.from_dict({"anchor": [a for a, _ in pairs], "positive": [p for _, p in pairs]})

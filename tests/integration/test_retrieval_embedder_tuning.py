@@ -41,7 +41,7 @@ def shop(tmp_path):
 def test_tune_then_evaluate_on_the_held_out_queries_only(home, shop, tmp_path, capsys):
     model = tmp_path / "tuned"
     assert main(["--home", str(home), "finetune", "embedder", "--data", str(shop), "--out", str(model),
-                 "--held-out", "0.3", "--learning-rate", "1e-4"]) == 0
+                 "--held-out", "0.3", "--learning-rate", "1e-4", "--co-purchases"]) == 0
     card = read_tuning_card(model)
     assert (model / "config.json").is_file() and (model / "README.md").is_file()
     assert len(card["held_out_query_ids"]) == 3 and card["steps"] >= 1 and card["losses"]

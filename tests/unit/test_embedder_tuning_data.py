@@ -50,7 +50,7 @@ def test_no_training_query_or_basket_reveals_a_held_out_pair(seed):
     events = [purchase("u1", i, "s1") for i in ("0", "1", "5")] + [purchase("u2", i, "s2") for i in ("3", "4", "8")]
     events += [purchase("u3", i, "s3") for i in ("10", "11")] + [purchase("u3", "2", "s3", kind="view")]
     data = dataset(events)
-    config = EmbedderTuningConfig(held_out_fraction=0.4, seed=seed)
+    config = EmbedderTuningConfig(held_out_fraction=0.4, seed=seed, use_co_purchases=True)
     tuning = build_tuning_data(data, QUERIES, config)
     protected = {pair for q in tuning.split.held_out for pair in combinations(sorted(q.relevant), 2)}
     text_to_id = {item_text(item): item_id for item_id, item in data.items.items()}
@@ -79,9 +79,9 @@ def test_baskets_group_sessions_and_skip_views_and_singletons():
 
 def test_co_purchases_only_when_asked():
     events = [purchase("u1", "3", "s"), purchase("u1", "9", "s")]
-    with_baskets = build_tuning_data(dataset(events), QUERIES, EmbedderTuningConfig(held_out_fraction=0.0))
-    without = build_tuning_data(dataset(events), QUERIES,
-                                EmbedderTuningConfig(held_out_fraction=0.0, use_co_purchases=False))
+    with_baskets = build_tuning_data(dataset(events), QUERIES,
+                                     EmbedderTuningConfig(held_out_fraction=0.0, use_co_purchases=True))
+    without = build_tuning_data(dataset(events), QUERIES, EmbedderTuningConfig(held_out_fraction=0.0))
     assert with_baskets.co_purchase_pairs == 1 and without.co_purchase_pairs == 0
     assert without.query_pairs == with_baskets.query_pairs == sum(len(q.relevant) for q in QUERIES)
 

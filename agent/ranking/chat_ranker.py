@@ -17,7 +17,7 @@ from statistics import median
 from typing import Callable
 
 from agent.ranking.interface import Candidate, RankedItem, RankingContext
-from agent.ranking.personalized import PersonalizedRanker
+from agent.ranking.personalized import BOUGHT_BEFORE, PersonalizedRanker
 
 
 class ConversationalRanker:
@@ -38,7 +38,8 @@ class ConversationalRanker:
             part = scale / math.sqrt(rank) if rank else 0.0
             rescored.append(RankedItem(entry.item, entry.score + part,
                                        {**entry.contributions, "search_match": round(part, 4)}))
-        rescored.sort(key=lambda r: (-r.score, r.item.item_id))
+        # the search rank reorders new items; what they bought stays behind every new one
+        rescored.sort(key=lambda r: (r.contributions.get(BOUGHT_BEFORE, 0.0), -r.score, r.item.item_id))
         return rescored[:k]
 
     def answering_the_request(self, context: RankingContext, candidates: list[Candidate]) -> list[Candidate]:

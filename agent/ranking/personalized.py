@@ -21,6 +21,7 @@ from agent.ranking.model import RankingModel
 from retrieval.documents import fold, item_text
 
 CONVERSATION_SIGNALS = ("query_match", "constraint_fit")
+BOUGHT_BEFORE = "bought_before"  # a flag on items shown only because too few new ones were left
 SIMILARITY_FLOOR = 0.05          # cosine: differences below this are noise between near-equal matches
 
 
@@ -89,10 +90,22 @@ class PersonalizedRanker:
         bought = set(history.rows.tolist()) if self.exclude_bought else set()
         unfiltered = context.filters.is_empty
         usable = [c for c in candidates if c.item.item_id in space.index
-                  and (unfiltered or context.filters.matches(c.item))
-                  and space.index[c.item.item_id] not in bought]
+                  and (unfiltered or context.filters.matches(c.item))]
+        fresh = [c for c in usable if space.index[c.item.item_id] not in bought]
+        ranked = self._ranked(context, history, fresh, k)
+        if len(ranked) < k and len(fresh) < len(usable):
+            # A small catalog can run out of items they have not bought: those they have come last.
+            again = self._ranked(context, history, [c for c in usable if space.index[c.item.item_id] in bought],
+                                 k - len(ranked))
+            floor = min((r.score for r in ranked), default=0.0) - 1.0
+            ranked += [RankedItem(r.item, floor - (again[0].score - r.score), {**r.contributions, BOUGHT_BEFORE: 1.0})
+                       for r in again]
+        return ranked
+
+    def _ranked(self, context: RankingContext, history: History, usable: list[Candidate], k: int) -> list[RankedItem]:
         if not usable:
             return []
+        space = self.model.space
         rows = np.array([space.index[c.item.item_id] for c in usable])
         query = context.query.strip()
         query_vector = self.embed_query(query) if query and self.embed_query else None

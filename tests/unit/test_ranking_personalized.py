@@ -53,6 +53,33 @@ def test_co_purchase_and_similarity_lead_and_bought_items_are_left_out(model):
     assert [r.score for r in ranked] == sorted((r.score for r in ranked), reverse=True)
 
 
+def test_a_catalog_that_runs_out_of_new_items_shows_bought_ones_last(model):
+    ranker = PersonalizedRanker(model, lambda user: history_of(model, "camera-0", "charger-1"))
+    everything = len(model.space.items)
+    ranked = ranker.rank(RankingContext(query="", user_id="u"), candidates(model), everything)
+    ids = [r.item.item_id for r in ranked]
+    assert len(ids) == everything and ids[-2:] in (["camera-0", "charger-1"], ["charger-1", "camera-0"])
+    assert all(r.contributions.get("bought_before") == 1.0 for r in ranked[-2:])
+    assert not any("bought_before" in r.contributions for r in ranked[:-2])
+    assert [r.score for r in ranked] == sorted((r.score for r in ranked), reverse=True)
+    fewer = ranker.rank(RankingContext(query="", user_id="u"), candidates(model), everything - 2)
+    assert {"camera-0", "charger-1"}.isdisjoint(r.item.item_id for r in fewer)
+
+
+def test_the_chat_ranker_keeps_bought_items_behind_new_ones(model, fake_embedder):
+    from agent.ranking.chat_ranker import ConversationalRanker
+
+    inner = PersonalizedRanker(model, lambda user: history_of(model, "camera-0"),
+                               embed_query=lambda text: fake_embedder.embed([text])[0])
+    proposed = [Candidate(item=c.item, signals={"search_rank": 1 if c.item.item_id == "camera-0" else 2 + n})
+                for n, c in enumerate(candidates(model))]
+    everything = len(proposed)
+    ranked = ConversationalRanker(inner).rank(RankingContext(query="camera", user_id="u"), proposed, everything)
+    assert ranked[-1].item.item_id == "camera-0"                # the search's top hit, but already bought
+    short = ConversationalRanker(inner).rank(RankingContext(query="camera", user_id="u"), proposed, 3)
+    assert "camera-0" not in [r.item.item_id for r in short]
+
+
 def test_hard_filters_hold(model):
     ranker = PersonalizedRanker(model, lambda user: history_of(model, "camera-0"))
     context = RankingContext(query="", user_id="u", filters=Filters(brands=("Dove",)))

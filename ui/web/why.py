@@ -17,7 +17,7 @@ SIGNAL_NAMES = {
     "rating": "well rated",
     "llm": "the assistant's judgement",
 }
-HIDDEN_SIGNALS = frozenset({"cascade"})       # a ranking-stage offset, not evidence
+HIDDEN_SIGNALS = frozenset({"cascade", "bought_before"})   # a stage offset and a flag, not evidence
 MIN_SHARE = 0.05
 
 

@@ -96,8 +96,9 @@ def _honest_queries(args, settings, queries):
     queries, learned = queries_to_evaluate(queries, card, fingerprint, dataset_name(args.data))
     if args.held_out_of:
         split_card = read_tuning_card(args.held_out_of)
-        if split_card is None:
-            raise UserFacingError(f"{args.held_out_of} is not a tuned embedder (no shopwise_tuning.json)")
+        if split_card is None or split_card.get("dataset_fingerprint") != fingerprint:
+            raise UserFacingError(f"{args.held_out_of} is not an embedder tuned on this folder "
+                                  "(no shopwise_tuning.json for this content): it has no held-out split here")
         queries, _ = queries_to_evaluate(queries, split_card, fingerprint, dataset_name(args.data))
         learned += f"; scored on the {len(queries)} queries {args.held_out_of.name} held out"
     if not queries:

@@ -63,6 +63,10 @@ def test_tune_then_evaluate_on_the_held_out_queries_only(home, shop, tmp_path, c
     assert main(["--home", str(home), "--embedder-backend", "torch", "eval", "retrieval", "--data", str(shop),
                  "--held-out-of", str(model), "--json", str(baseline)]) == 0
     assert json.loads(baseline.read_text())["queries"] == 3
+    capsys.readouterr()
+    assert main(["--home", str(home), "--embedder-backend", "torch", "eval", "retrieval", "--data", str(shop),
+                 "--held-out-of", str(tmp_path)]) == 2            # not a tuned model: no split to take
+    assert "not an embedder tuned on this folder" in capsys.readouterr().err
 
     # The folder changed since tuning: which queries the model saw can no longer be told.
     with open(shop / "queries.jsonl", "a") as handle:

@@ -51,6 +51,8 @@ def write_eval_report(json_path: Path, payload: dict) -> tuple[Path, Path]:
     json_path.parent.mkdir(parents=True, exist_ok=True)
     json_path.write_text(json.dumps(payload, indent=2))
     title = f"{payload['task']} on {payload['dataset']}"
+    if isinstance(payload.get("queries"), int):
+        title += f" ({payload['queries']} queries)"
     md_path, png_path = json_path.with_suffix(".md"), json_path.with_suffix(".png")
     notes = "\n".join(f"- {key}: {value}" for key, value in payload.items()
                       if key not in {"task", "dataset", "default", "methods"} and not isinstance(value, (dict, list)))

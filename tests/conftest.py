@@ -38,6 +38,16 @@ def fake_embedder() -> HashingEmbedder:
     return HashingEmbedder()
 
 
+@pytest.fixture
+def cli_home(tmp_path: Path) -> Path:
+    """A `--home` for CLI tests whose model cache is the shared one (the ONNX export happens once)."""
+    home = tmp_path / "home"
+    home.mkdir()
+    REAL_MODEL_CACHE.mkdir(parents=True, exist_ok=True)
+    (home / "models").symlink_to(REAL_MODEL_CACHE)
+    return home
+
+
 @pytest.fixture(scope="session")
 def real_embedder():
     """The bundled MiniLM through the default (onnx-int8) backend: loaded once per session."""

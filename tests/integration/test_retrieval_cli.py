@@ -6,16 +6,7 @@ import pytest
 
 from shopwise.cli import main
 from tests.catalog_samples import sample_items
-from tests.conftest import REAL_MODEL_CACHE, write_jsonl
-
-
-@pytest.fixture
-def home(tmp_path):
-    home = tmp_path / "home"
-    home.mkdir()
-    REAL_MODEL_CACHE.mkdir(parents=True, exist_ok=True)
-    (home / "models").symlink_to(REAL_MODEL_CACHE)       # reuse the one-time ONNX export
-    return home
+from tests.conftest import write_jsonl
 
 
 @pytest.fixture
@@ -34,13 +25,13 @@ def dataset(tmp_path):
 
 
 @pytest.mark.slow
-def test_ingest_then_search_with_filters(home, dataset, tmp_path, capsys):
+def test_ingest_then_search_with_filters(cli_home, dataset, tmp_path, capsys):
     store = tmp_path / "store"
-    assert main(["--home", str(home), "ingest", str(dataset), "--store", str(store),
+    assert main(["--home", str(cli_home), "ingest", str(dataset), "--store", str(store),
                  "--json", str(tmp_path / "report.json")]) == 0
     assert json.loads((tmp_path / "report.json").read_text())["items_imported"] == 60
     capsys.readouterr()
-    assert main(["--home", str(home), "search", "wireless mouse", "--store", str(store), "--price-max", "120",
+    assert main(["--home", str(cli_home), "search", "wireless mouse", "--store", str(store), "--price-max", "120",
                  "--brand", "Logitech", "--attr", "colour=black", "-k", "5", "--json"]) == 0
     hits = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert hits, "expected at least one black Logitech item under 120"
@@ -49,9 +40,9 @@ def test_ingest_then_search_with_filters(home, dataset, tmp_path, capsys):
 
 
 @pytest.mark.slow
-def test_eval_retrieval_writes_json_markdown_and_png(home, dataset, tmp_path):
+def test_eval_retrieval_writes_json_markdown_and_png(cli_home, dataset, tmp_path):
     out = tmp_path / "out" / "retrieval.json"
-    assert main(["--home", str(home), "eval", "retrieval", "--data", str(dataset), "--json", str(out)]) == 0
+    assert main(["--home", str(cli_home), "eval", "retrieval", "--data", str(dataset), "--json", str(out)]) == 0
     result = json.loads(out.read_text())
     assert result["task"] == "retrieval" and result["dataset"] == "shop" and result["default"] == "shopwise"
     assert set(result["methods"]) == {"bm25", "dense", "hybrid", "shopwise"}
@@ -65,9 +56,9 @@ def test_eval_retrieval_writes_json_markdown_and_png(home, dataset, tmp_path):
 
 
 @pytest.mark.slow
-def test_bench_search_reports_latency_percentiles(home, dataset, tmp_path):
+def test_bench_search_reports_latency_percentiles(cli_home, dataset, tmp_path):
     out = tmp_path / "bench.json"
-    assert main(["--home", str(home), "bench", "search", "--data", str(dataset), "--queries", "40",
+    assert main(["--home", str(cli_home), "bench", "search", "--data", str(dataset), "--queries", "40",
                  "--json", str(out)]) == 0
     figures = json.loads(out.read_text())
     for key in ("no_filter_p50_ms", "no_filter_p99_ms", "filtered_p50_ms", "filtered_p99_ms"):
@@ -75,8 +66,8 @@ def test_bench_search_reports_latency_percentiles(home, dataset, tmp_path):
     assert figures["filtered_p99_ms"] >= figures["filtered_p50_ms"]
 
 
-def test_user_errors_are_reported_without_a_traceback(home, tmp_path, capsys):
-    assert main(["--home", str(home), "search", "anything", "--store", str(tmp_path / "nothing")]) == 2
+def test_user_errors_are_reported_without_a_traceback(cli_home, tmp_path, capsys):
+    assert main(["--home", str(cli_home), "search", "anything", "--store", str(tmp_path / "nothing")]) == 2
     assert "shopwise ingest" in capsys.readouterr().err
-    assert main(["--home", str(home), "ingest", str(tmp_path), "--store", str(tmp_path / "s")]) == 2
-    assert main(["--home", str(home), "eval", "retrieval", "--data", str(tmp_path)]) == 2
+    assert main(["--home", str(cli_home), "ingest", str(tmp_path), "--store", str(tmp_path / "s")]) == 2
+    assert main(["--home", str(cli_home), "eval", "retrieval", "--data", str(tmp_path)]) == 2

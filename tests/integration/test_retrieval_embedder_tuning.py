@@ -8,16 +8,7 @@ import pytest
 from retrieval.embedder_tuning import read_tuning_card
 from shopwise.cli import main
 from tests.catalog_samples import KINDS, sample_items
-from tests.conftest import REAL_MODEL_CACHE, write_jsonl
-
-
-@pytest.fixture
-def home(tmp_path):
-    home = tmp_path / "home"
-    home.mkdir()
-    REAL_MODEL_CACHE.mkdir(parents=True, exist_ok=True)
-    (home / "models").symlink_to(REAL_MODEL_CACHE)
-    return home
+from tests.conftest import write_jsonl
 
 
 @pytest.fixture
@@ -38,9 +29,9 @@ def shop(tmp_path):
 
 
 @pytest.mark.slow
-def test_tune_then_evaluate_on_the_held_out_queries_only(home, shop, tmp_path, capsys):
+def test_tune_then_evaluate_on_the_held_out_queries_only(cli_home, shop, tmp_path, capsys):
     model = tmp_path / "tuned"
-    assert main(["--home", str(home), "finetune", "embedder", "--data", str(shop), "--out", str(model),
+    assert main(["--home", str(cli_home), "finetune", "embedder", "--data", str(shop), "--out", str(model),
                  "--held-out", "0.3", "--learning-rate", "1e-4", "--co-purchases"]) == 0
     card = read_tuning_card(model)
     assert (model / "config.json").is_file() and (model / "README.md").is_file()
@@ -55,16 +46,16 @@ def test_tune_then_evaluate_on_the_held_out_queries_only(home, shop, tmp_path, c
     assert not np.allclose(tuned, base, atol=1e-4)           # training changed the weights
 
     out = tmp_path / "tuned.json"
-    assert main(["--home", str(home), "--embedder", str(model), "--embedder-backend", "torch",
+    assert main(["--home", str(cli_home), "--embedder", str(model), "--embedder-backend", "torch",
                  "eval", "retrieval", "--data", str(shop), "--json", str(out)]) == 0
     result = json.loads(out.read_text())
     assert result["queries"] == 3 and "held-out" in result["learned_from_evaluated_folder"]
     baseline = tmp_path / "base.json"
-    assert main(["--home", str(home), "--embedder-backend", "torch", "eval", "retrieval", "--data", str(shop),
+    assert main(["--home", str(cli_home), "--embedder-backend", "torch", "eval", "retrieval", "--data", str(shop),
                  "--held-out-of", str(model), "--json", str(baseline)]) == 0
     assert json.loads(baseline.read_text())["queries"] == 3
     capsys.readouterr()
-    assert main(["--home", str(home), "--embedder-backend", "torch", "eval", "retrieval", "--data", str(shop),
+    assert main(["--home", str(cli_home), "--embedder-backend", "torch", "eval", "retrieval", "--data", str(shop),
                  "--held-out-of", str(tmp_path)]) == 2            # not a tuned model: no split to take
     assert "not an embedder tuned on this folder" in capsys.readouterr().err
 
@@ -72,14 +63,14 @@ def test_tune_then_evaluate_on_the_held_out_queries_only(home, shop, tmp_path, c
     with open(shop / "queries.jsonl", "a") as handle:
         handle.write(json.dumps({"query_id": "new", "text": "a mouse", "relevant": {"i000": 1}}) + "\n")
     capsys.readouterr()
-    assert main(["--home", str(home), "--embedder", str(model), "--embedder-backend", "torch",
+    assert main(["--home", str(cli_home), "--embedder", str(model), "--embedder-backend", "torch",
                  "eval", "retrieval", "--data", str(shop)]) == 2
     assert "earlier version" in capsys.readouterr().err
 
 
 @pytest.mark.slow
-def test_a_folder_without_queries_or_sessions_is_a_clear_error(home, tmp_path, capsys):
+def test_a_folder_without_queries_or_sessions_is_a_clear_error(cli_home, tmp_path, capsys):
     folder = tmp_path / "bare"
     write_jsonl(folder / "items.jsonl", sample_items(10))
-    assert main(["--home", str(home), "finetune", "embedder", "--data", str(folder), "--out", str(tmp_path / "m")]) == 2
+    assert main(["--home", str(cli_home), "finetune", "embedder", "--data", str(folder), "--out", str(tmp_path / "m")]) == 2
     assert "training pairs" in capsys.readouterr().err

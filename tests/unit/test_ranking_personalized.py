@@ -74,9 +74,11 @@ def test_the_chat_ranker_keeps_bought_items_behind_new_ones(model, fake_embedder
     proposed = [Candidate(item=c.item, signals={"search_rank": 1 if c.item.item_id == "camera-0" else 2 + n})
                 for n, c in enumerate(candidates(model))]
     everything = len(proposed)
-    ranked = ConversationalRanker(inner).rank(RankingContext(query="camera", user_id="u"), proposed, everything)
+    search_led = ConversationalRanker(inner, search_weight=100.0)    # the search rank alone would put it first
+    ranked = search_led.rank(RankingContext(query="camera", user_id="u"), proposed, everything)
     assert ranked[-1].item.item_id == "camera-0"                # the search's top hit, but already bought
-    short = ConversationalRanker(inner).rank(RankingContext(query="camera", user_id="u"), proposed, 3)
+    assert ranked[-1].contributions["search_match"] > max(r.contributions["search_match"] for r in ranked[:-1])
+    short = search_led.rank(RankingContext(query="camera", user_id="u"), proposed, 3)
     assert "camera-0" not in [r.item.item_id for r in short]
 
 

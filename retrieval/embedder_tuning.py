@@ -140,7 +140,7 @@ def build_tuning_data(data: Dataset, queries: list[EvalQuery], config: EmbedderT
 
 def tune_embedder(base: Path, pairs: list[tuple[str, str]], out: Path, config: EmbedderTuningConfig,
                   show_progress: bool = True) -> TuningResult:
-    """Train `base` on (anchor, positive) pairs with in-batch negatives; save a sentence-transformers folder."""
+    """Train `base` on (anchor, positive) pairs with in-batch negatives; save a sentence-transformers folder to `out`."""
     import tempfile
 
     from datasets import Dataset as HfDataset
@@ -170,11 +170,7 @@ def tune_embedder(base: Path, pairs: list[tuple[str, str]], out: Path, config: E
         started = time.perf_counter()
         trainer.train()
         wall = time.perf_counter() - started
-    partial = out.with_name(out.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
-    model.save(str(partial))
-    shutil.rmtree(out, ignore_errors=True)
-    partial.rename(out)
+    model.save(str(out))
     losses = [entry["loss"] for entry in trainer.state.log_history if "loss" in entry]
     return TuningResult(model=out, steps=trainer.state.global_step, wall_seconds=wall, losses=losses)
 
@@ -197,7 +193,8 @@ def write_tuning_card(result: TuningResult, data: Dataset, fingerprint: str, tun
     (result.model / TUNING_CARD).write_text(json.dumps(card, indent=2))
     lines = [f"# {base.name}, tuned on {data.name}", "",
              "Trained by `shopwise finetune embedder` (sentence-transformers, MultipleNegativesRankingLoss "
-             "with in-batch negatives) on intent-to-item pairs and items bought together.", "",
+             "with in-batch negatives) on intent-to-item pairs"
+             f"{' and items bought together' if config.use_co_purchases else ''}.", "",
              f"Split: {SPLIT_RULE}. `shopwise eval retrieval --embedder` on {data.name} scores only the "
              f"{len(tuning.split.held_out)} held-out queries.", "", "| fact | value |", "| --- | --- |"]
     for key in ("base_model", "dataset", "dataset_fingerprint", "training_queries", "withheld_training_queries",
@@ -249,5 +246,13 @@ def run_embedder_tuning(folder: Path, out: Path, settings, config: EmbedderTunin
     log.info("%s: %d pairs (%d intent-item, %d co-purchase); %d queries held out",
              data.name, len(tuning.pairs), tuning.query_pairs, tuning.co_purchase_pairs, len(tuning.split.held_out))
     base = base or resolve_model_path(settings.embedder)
-    result = tune_embedder(base, tuning.pairs, Path(out), config, show_progress)
-    return write_tuning_card(result, data, dataset_fingerprint(folder), tuning, base, config)
+    # The split travels with the weights: a model folder without its card would be evaluated on
+    # every query, the ones it learned included. So both are written aside and moved in together.
+    out = Path(out)
+    partial = out.with_name(out.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    result = tune_embedder(base, tuning.pairs, partial, config, show_progress)
+    card = write_tuning_card(result, data, dataset_fingerprint(folder), tuning, base, config)
+    shutil.rmtree(out, ignore_errors=True)
+    partial.rename(out)
+    return card

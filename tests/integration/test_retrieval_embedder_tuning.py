@@ -35,6 +35,7 @@ def test_tune_then_evaluate_on_the_held_out_queries_only(cli_home, shop, tmp_pat
                  "--held-out", "0.3", "--learning-rate", "1e-4", "--co-purchases"]) == 0
     card = read_tuning_card(model)
     assert (model / "config.json").is_file() and (model / "README.md").is_file()
+    assert not model.with_name("tuned.partial").exists()     # weights and split moved in together
     assert len(card["held_out_query_ids"]) == 3 and card["steps"] >= 1 and card["losses"]
     assert card["co_purchase_pairs"] == 12 and card["query_pairs"] == 3 * card["training_queries"]
 

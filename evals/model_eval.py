@@ -244,9 +244,9 @@ def gate_score(model, dataset, limit: int) -> dict[str, float]:
 # -- the `shopwise eval model` command ---------------------------------------------------------------
 def _cached_training_data(data_dir: Path, cache: Path, data_config) -> Path:
     from finetune.build import build_training_data
-    from profiles.dataset import folder_digest
+    from retrieval.dataset_cache import dataset_fingerprint
 
-    out = cache / f"data-{folder_digest(data_dir)}-{_config_key(data_config)}"
+    out = cache / f"data-{dataset_fingerprint(data_dir)}-{_config_key(data_config)}"
     if not (out / "manifest.json").is_file():
         build_training_data(data_dir, out, data_config)
     return out
@@ -279,7 +279,7 @@ def run_model_eval(data_dir: Path, json_out: Path, settings, *, base: Path | Non
     from evals.report import write_eval_report
     from finetune.adapters import AdapterStore
     from finetune.build import load_split
-    from profiles.dataset import folder_digest
+    from retrieval.dataset_cache import dataset_fingerprint
     from finetune.config import DataConfig, TrainConfig
     from finetune.fewshot import FewShotPrompter
     from finetune.generation import LocalModel
@@ -296,7 +296,7 @@ def run_model_eval(data_dir: Path, json_out: Path, settings, *, base: Path | Non
         raise UserFacingError(f"{data_dir} gave no held-out examples: it needs more items or events")
     results: dict[str, dict[str, float]] = {}
     facts: dict[str, object] = {"base_model": base.name, "examples_per_task": limit,
-                                "source_digest": folder_digest(data_dir)}
+                                "source_digest": dataset_fingerprint(data_dir)}
     if "ranking" in tasks:
         results["random"] = {"ranking_ndcg_at_10": random_ranking_ndcg(test, limit)}
     def write(complete: bool) -> dict:

@@ -19,7 +19,8 @@ from finetune.explanation_data import ExplanationBuilder
 from finetune.ranking_data import RankingBuilder
 from finetune.understanding_data import UnderstandingBuilder
 from profiles.dataset import Dataset as DatasetFolder
-from profiles.dataset import folder_digest, load_catalog_dataset
+from profiles.dataset import load_catalog_dataset
+from retrieval.dataset_cache import dataset_fingerprint
 
 log = logging.getLogger(__name__)
 MANIFEST = "manifest.json"
@@ -62,7 +63,7 @@ def build_training_data(data_dir: Path, out: Path, config: DataConfig = DataConf
     examples = build_examples(folder, config, until)
     out.mkdir(parents=True, exist_ok=True)
     counts = save_examples(examples, out)
-    manifest = {"source": str(data_dir.resolve()), "dataset": folder.name, "source_digest": folder_digest(data_dir),
+    manifest = {"source": str(data_dir.resolve()), "dataset": folder.name, "source_digest": dataset_fingerprint(data_dir),
                 "events_until": until, "held_out_newest_events": hold_out_newest_events,
                 "skipped_lines": len(folder.rejected), "counts": counts, "config": asdict(config)}
     (out / MANIFEST).write_text(json.dumps(manifest, indent=2))

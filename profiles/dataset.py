@@ -8,7 +8,6 @@ Files may be plain `.jsonl` or `.jsonl.gz`; only `items.jsonl` is required.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -136,14 +135,3 @@ def load_catalog_dataset(root: Path) -> Dataset:
     if not data.items:
         raise UserFacingError(f"no usable catalog items in {root}: see the rejected lines above and DATA.md")
     return data
-
-
-def folder_digest(root: Path) -> str:
-    """Content hash of a dataset folder's data files, for cache keys."""
-    digest = hashlib.sha256()
-    for path in sorted(p for p in Path(root).iterdir() if p.is_file() and ".jsonl" in p.name):
-        digest.update(path.name.encode())
-        with open(path, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-    return digest.hexdigest()[:16]

@@ -24,7 +24,8 @@ from agent.ranking.model import RankerTrainingConfig, RankingModel, train_rankin
 from agent.ranking.personalized import PersonalizedRanker
 from agent.ranking.recommender import Recommender
 from agent.ranking.sources import CoPurchaseSource, PopularitySource, ProfileEmbeddingSource, QuerySource
-from profiles.dataset import folder_digest, load_dataset
+from profiles.dataset import load_dataset
+from retrieval.dataset_cache import dataset_fingerprint
 from profiles.privacy import user_key
 from profiles.profile import ProfileConfig
 from profiles.service import ProfileService
@@ -35,7 +36,7 @@ log = logging.getLogger(__name__)
 
 
 def ranker_path(settings, data_dir: Path, purpose: str = "serve") -> Path:
-    return Path(settings.cache_dir) / "rankers" / f"{folder_digest(data_dir)}-{purpose}.pt"
+    return Path(settings.cache_dir) / "rankers" / f"{dataset_fingerprint(data_dir)}-{purpose}.pt"
 
 
 def save_model(model: RankingModel, path: Path, events) -> None:

@@ -12,6 +12,7 @@ from agent.llm.config import LLMConfig
 from agent.llm.interface import ChatModel
 from agent.ranking.interface import CandidateSource, Ranker
 from agent.turn.assistant import ShoppingAssistant, TurnConfig
+from agent.understanding.prompt import WorkedExamples
 from agent.understanding.understand import MessageUnderstanding
 from agent.understanding.vocabulary import CatalogVocabulary
 from retrieval.index import CatalogIndex
@@ -23,9 +24,17 @@ log = logging.getLogger(__name__)
 def build_assistant(index: CatalogIndex, model: ChatModel | None, *, reviews: ReviewSnippets | None = None,
                     llm_understanding: bool = False, ranker: Ranker | None = None,
                     sources: list[CandidateSource] = (), config: TurnConfig = TurnConfig(),
-                    few_shot=None) -> ShoppingAssistant:
+                    worked_examples: WorkedExamples | None = None) -> ShoppingAssistant:
+    """The assistant over `index`. With LLM understanding on, the model's prompt carries worked
+    examples written from the catalog (few-shot); they stay with a LoRA adapter too, where they
+    measured better than the bare adapter (README, `eval model`'s fine-tuned+few-shot)."""
     vocabulary = CatalogVocabulary.from_items(index.catalog.values())
-    understanding = MessageUnderstanding(vocabulary, model, use_llm=llm_understanding, few_shot=few_shot)
+    if llm_understanding and model is not None and worked_examples is None:
+        from finetune.fewshot import catalog_worked_examples
+
+        worked_examples = catalog_worked_examples(index.catalog.values(), index.embedder)
+    understanding = MessageUnderstanding(vocabulary, model, use_llm=llm_understanding,
+                                         worked_examples=worked_examples)
     writer = ExplanationWriter(model, FaithfulnessGuard(vocabulary))
     return ShoppingAssistant(index, understanding, writer, ranker=ranker, sources=sources,
                              reviews=reviews, config=config)

@@ -260,13 +260,13 @@ def _config_key(config) -> str:
     return stable_hash(json.dumps(asdict(config), sort_keys=True, default=str))[:10]
 
 
-def _cached_adapter(data: Path, base: Path, cache: Path, train_config) -> Path:
+def _cached_adapter(data: Path, base: Path, cache: Path, train_config, embedder) -> Path:
     from finetune.examples import stable_hash
     from finetune.train import train_from_data
 
     out = cache / f"adapter-{data.name}-{stable_hash(str(base))[:8]}-{_config_key(train_config)}"
     if not (out / "adapter_config.json").is_file():
-        train_from_data(data, base, out, train_config)
+        train_from_data(data, base, out, train_config, embedder=embedder)
     return out
 
 
@@ -308,9 +308,8 @@ def run_model_eval(data_dir: Path, json_out: Path, settings, *, base: Path | Non
         write_eval_report(json_out, payload)
         return payload
 
-    prompter = None
-    if "few-shot" in methods or FINE_TUNED_FEW_SHOT in methods:
-        prompter = FewShotPrompter.from_training_data(data, build_embedder(settings.embedder, settings.model_cache))
+    embedder = build_embedder(settings.embedder, settings.model_cache)
+    prompter = FewShotPrompter.from_training_data(data, embedder)
     base_model = LocalModel.load(base)
     if "zero-shot" in methods:
         results["zero-shot"] = evaluate_method(Method("zero-shot", base_model), test, limit, tasks)
@@ -320,15 +319,16 @@ def run_model_eval(data_dir: Path, json_out: Path, settings, *, base: Path | Non
         write(False)
     del base_model
     if "fine-tuned" in methods or FINE_TUNED_FEW_SHOT in methods:
-        adapter = adapter or _cached_adapter(data, base, cache, train_config)
+        adapter = adapter or _cached_adapter(data, base, cache, train_config, embedder)
         summary = adapter / "training_summary.json"
-        if summary.is_file():
-            trained = json.loads(summary.read_text())
-            facts.update(train_steps=trained.get("steps"), train_wall_seconds=trained.get("wall_seconds"),
-                         train_steps_per_second=trained.get("steps_per_second"))
+        trained = json.loads(summary.read_text()) if summary.is_file() else {}
+        worked = (trained.get("config") or {}).get("worked_examples", 0)
+        facts.update(train_steps=trained.get("steps"), train_wall_seconds=trained.get("wall_seconds"),
+                     train_steps_per_second=trained.get("steps_per_second"), adapter_worked_examples=worked)
         tuned = LocalModel.load(base, adapter)
-        if "fine-tuned" in methods:
-            results["fine-tuned"] = evaluate_method(Method("fine-tuned", tuned), test, limit, tasks)
+        if "fine-tuned" in methods:           # asked the way it was trained: with worked examples if it was
+            own_prompts = prompter.limited_to({"understanding": worked}) if worked else None
+            results["fine-tuned"] = evaluate_method(Method("fine-tuned", tuned, own_prompts), test, limit, tasks)
             write(False)
         if FINE_TUNED_FEW_SHOT in methods:     # the adapter, given the same worked examples as few-shot
             results[FINE_TUNED_FEW_SHOT] = evaluate_method(Method(FINE_TUNED_FEW_SHOT, tuned, prompter), test, limit,

@@ -36,7 +36,7 @@ def events_cutoff(folder: DatasetFolder, hold_out_newest: int) -> float | None:
 
 def build_examples(folder: DatasetFolder, config: DataConfig, events_until: float | None = None) -> list[Example]:
     ranking = RankingBuilder(folder, config)
-    builders = (UnderstandingBuilder(folder, config), ExplanationBuilder(folder, config, ranking.user_split),
+    builders = (UnderstandingBuilder(folder.items.values(), config), ExplanationBuilder(folder, config, ranking.user_split),
                 DialogueBuilder(folder, config))
     examples = ranking.build(events_until) if folder.events else []
     for builder in builders:

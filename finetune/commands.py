@@ -24,7 +24,8 @@ def _train_config(args):
 
     return TrainConfig(max_steps=args.max_steps, batch_size=args.batch_size, learning_rate=args.learning_rate,
                        max_length=args.max_length, lora=LoraSettings(r=args.lora_r, alpha=2 * args.lora_r),
-                       device=args.device, gradient_checkpointing=not args.no_gradient_checkpointing)
+                       device=args.device, gradient_checkpointing=not args.no_gradient_checkpointing,
+                       worked_examples=args.worked_examples)
 
 
 def _add_train_flags(parser: argparse.ArgumentParser, steps: int) -> None:
@@ -37,6 +38,8 @@ def _add_train_flags(parser: argparse.ArgumentParser, steps: int) -> None:
     parser.add_argument("--learning-rate", type=float, default=defaults.learning_rate)
     parser.add_argument("--max-length", type=int, default=defaults.max_length)
     parser.add_argument("--lora-r", type=int, default=defaults.lora.r)
+    parser.add_argument("--worked-examples", type=int, default=defaults.worked_examples,
+                        help="similar training requests before each understanding prompt, as the assistant asks")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     parser.add_argument("--no-gradient-checkpointing", action="store_true")
     parser.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
@@ -59,7 +62,13 @@ def _train(args, settings) -> int:
     data = Path(args.data)
     read_manifest(data)
     base = resolve_model_dir(args.base, settings.model_cache)
-    result = train_from_data(data, base, Path(args.out), _train_config(args))
+    config = _train_config(args)
+    embedder = None
+    if config.worked_examples:
+        from retrieval.embeddings import build_embedder
+
+        embedder = build_embedder(settings.embedder, settings.model_cache)
+    result = train_from_data(data, base, Path(args.out), config, embedder=embedder)
     print(f"adapter written to {result.adapter}: {result.steps} steps in {result.wall_seconds:.0f} s "
           f"({result.steps_per_second:.3f} steps/s), loss {result.losses[0] if result.losses else float('nan'):.3f}"
           f" -> {result.losses[-1] if result.losses else float('nan'):.3f}")

@@ -54,11 +54,16 @@ class TrainConfig:
     seed: int = 13
     logging_steps: int = 5
     max_train_examples: int | None = None   # None: the whole train split
+    # Understanding prompts carry this many similar training requests as worked turns, the way the
+    # assistant asks (agent.builder); 0 trains on bare prompts. Recorded in the adapter's card.
+    worked_examples: int = 0
     device: str = "auto"                    # "auto" | "cpu" | "cuda"
 
     def __post_init__(self) -> None:
         if self.max_steps < 1 or self.batch_size < 1 or self.max_length < 32:
             raise ValueError("max_steps and batch_size must be >= 1 and max_length >= 32")
+        if self.worked_examples < 0:
+            raise ValueError("worked_examples must be >= 0")
         if self.device not in ("auto", "cpu", "cuda"):
             raise ValueError("device must be auto, cpu or cuda")
 

@@ -6,21 +6,18 @@ message plus the user message built here; the completion is one assistant messag
 
 from __future__ import annotations
 
-import json
 import string
 from typing import Sequence
 
-from agent.understanding.constraints import Constraints
+from agent.understanding.prompt import SYSTEM_PROMPT as UNDERSTANDING_SYSTEM_PROMPT
 from retrieval.catalog import Item
 from retrieval.documents import key_attributes
 
 TASKS = ("understanding", "ranking", "explanation", "dialogue")
 LABELS = string.ascii_uppercase          # candidate index tokens: single tokens in SmolLM2's vocabulary
 
-SYSTEM = {
-    "understanding": ("You turn a shopper's request into JSON with any of the keys need, category, price_min, "
-                      "price_max, brands, exclude_brands, min_rating, attributes, soft_preferences. "
-                      "Use only what the shopper said. Reply with JSON only."),
+SYSTEM = {                               # understanding: the assistant's own prompt (agent.understanding.prompt)
+    "understanding": UNDERSTANDING_SYSTEM_PROMPT,
     "ranking": ("You predict which candidate the shopper buys next, from what they bought before. "
                 "Reply with the candidate's letter only."),
     "explanation": ("Write one sentence telling the shopper why this item may suit them. "
@@ -37,16 +34,6 @@ def messages(task: str, user_text: str) -> list[dict]:
 def short_title(item: Item, words: int) -> str:
     tokens = item.title.split()
     return " ".join(tokens[:words]) + (" ..." if len(tokens) > words else "")
-
-
-# -- request understanding ---------------------------------------------------------------------
-def understanding_user_text(turns: Sequence[str]) -> str:
-    return "\n".join(f"Shopper: {turn}" for turn in turns)
-
-
-def constraints_json(constraints: Constraints) -> str:
-    """The target JSON: only the fields that carry information, so outputs stay short."""
-    return json.dumps(constraints.model_dump(exclude_defaults=True), ensure_ascii=False)
 
 
 # -- candidate ranking -------------------------------------------------------------------------

@@ -138,9 +138,24 @@ def write_model_card(result: TrainResult, base: Path, data: Path, config: TrainC
     (result.adapter / "README.md").write_text("\n".join(lines) + "\n")
 
 
+def with_worked_examples(rows, data: Path, config: TrainConfig, embedder) -> list[dict]:
+    """Understanding rows with `config.worked_examples` similar training requests before each, from
+    the same pool `eval model` and few-shot prompting draw on; other rows unchanged."""
+    if not config.worked_examples:
+        return list(rows)
+    from finetune.fewshot import FewShotPrompter
+
+    if embedder is None:
+        raise ValueError("training with worked examples needs the embedder that selects them")
+    prompter = FewShotPrompter.from_training_data(data, embedder).limited_to({"understanding": config.worked_examples})
+    return prompter.with_worked_examples(rows)
+
+
 def train_from_data(data: Path, base: Path, out: Path, config: TrainConfig = TrainConfig(),
-                    resume_adapter: Path | None = None, validation_examples: int = 16) -> TrainResult:
-    """The shipped recipe: load the base model, train on the data's train split, write adapter + card."""
+                    resume_adapter: Path | None = None, validation_examples: int = 16,
+                    embedder=None) -> TrainResult:
+    """The shipped recipe: load the base model, train on the data's train split, write adapter + card.
+    `embedder` selects worked examples when `config.worked_examples` asks for them."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -153,13 +168,16 @@ def train_from_data(data: Path, base: Path, out: Path, config: TrainConfig = Tra
     if train is None:
         from shopwise.errors import UserFacingError
         raise UserFacingError(f"{data} has no train split: run `shopwise finetune data` first")
-    rows = prepare_rows(train, tokenizer, config, config.max_train_examples or config.max_steps * config.batch_size
-                        * config.gradient_accumulation)
+    rows = prepare_rows(with_worked_examples(train, data, config, embedder), tokenizer, config,
+                        config.max_train_examples or config.max_steps * config.batch_size * config.gradient_accumulation)
     validation = load_split(data, "validation")
-    validation_rows = prepare_rows(validation, tokenizer, config, validation_examples) if validation else None
+    validation_rows = prepare_rows(with_worked_examples(validation, data, config, embedder), tokenizer, config,
+                                   validation_examples) if validation else None
     log.info("training %s on %d examples for %d steps (%s)", base.name, len(rows), config.max_steps, device)
     result = train_lora(model, tokenizer, rows, out, config, validation_rows, resume_adapter, device)
-    write_model_card(result, base, data, config, device)
+    write_model_card(result, base, data, config, device,
+                     extra={"worked_examples": f"{config.worked_examples} per understanding prompt (use them at inference)"}
+                     if config.worked_examples else None)
     return result
 
 

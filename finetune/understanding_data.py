@@ -10,12 +10,12 @@ import math
 import random
 import re
 from collections import Counter
+from typing import Iterable
 
 from agent.understanding.constraints import Constraints
+from agent.understanding.prompt import constraints_json, understanding_user_text
 from finetune.config import DataConfig
 from finetune.examples import Example, split_of
-from finetune.prompts import constraints_json, understanding_user_text
-from profiles.dataset import Dataset as DatasetFolder
 from retrieval.catalog import Item
 
 OPENERS = ("I'm looking for {need}", "i need {need}", "Show me {need}", "any {need}?", "Can you find me {need}",
@@ -74,10 +74,9 @@ def add_typos(text: str, protected: set[str], rng: random.Random) -> str:
 
 
 class UnderstandingBuilder:
-    def __init__(self, folder: DatasetFolder, config: DataConfig):
-        self.folder = folder
+    def __init__(self, items: Iterable[Item], config: DataConfig):
         self.config = config
-        self.items = sorted(folder.items.values(), key=lambda item: item.item_id)
+        self.items = sorted(items, key=lambda item: item.item_id)
         leaves = Counter(item.categories[-1] for item in self.items if item.categories)
         self.many_categories = len(leaves) > 1
         self.brands = sorted({item.brand for item in self.items if item.brand})

@@ -71,7 +71,7 @@ class ChatBench:
             self.check(record, scripted.expected, extracted)
             self.details.append({"conversation": conversation, "message": scripted.message[:200],
                                  "expected": scripted.expected, "extracted": extracted,
-                                 "outcome": record.outcome, "shown": list(record.shown_item_ids),
+                                 "llm_status": record.understanding.llm_status, "outcome": record.outcome, "shown": list(record.shown_item_ids),
                                  "reply": record.reply, "timings": record.timings.__dict__})
             if record.shown_item_ids:
                 shown_prices = [p for p in (self.assistant.index.catalog[i].price for i in record.shown_item_ids
@@ -107,6 +107,7 @@ class ChatBench:
 
     def figures(self) -> dict:
         answered = [r for r in self.records if r.outcome in ("answer", "nothing")]
+        asked = [r.understanding.llm_status for r in self.records if r.understanding.llm_status != "off"]
         timings = [r.timings for r in self.records]
         return {
             "turns": len(self.records),
@@ -125,6 +126,9 @@ class ChatBench:
             "extraction_f1": round(self.score.f1, 4),
             "extraction_facts_expected": self.score.expected,
             "extraction_facts_extracted": self.score.extracted,
+            # --llm-understanding: share of the model's replies that were constraints JSON of the schema
+            "llm_turns": len(asked),
+            "llm_valid_json_rate": round(asked.count("valid") / len(asked), 4) if asked else None,
         }
 
 
@@ -179,6 +183,8 @@ def run(args, settings: Settings) -> int:
     for key in ("items_ready_p50_s", "first_text_p50_s", "first_model_token_p50_s", "turn_p50_s",
                 "items_outside_catalog", "hard_constraint_violations", "unfaithful_sentences", "extraction_f1"):
         print(f"{key:32s} {figures[key]}")
+    if figures["llm_turns"]:
+        print(f"{'llm_valid_json_rate':32s} {figures['llm_valid_json_rate']} of {figures['llm_turns']} turns")
     print(f"wrote {args.json}, {md.name}, {png.name}")
     return 0
 

@@ -2,7 +2,8 @@
 
 The model's JSON is parsed with the `Constraints` schema; a value is then kept only when it is
 grounded — a brand or category from the catalog's vocabulary that the message mentions, a price
-the shopper typed. Few-shot examples can be supplied by a callable (fine-tuning work builds them).
+the shopper typed. The prompt is `agent.understanding.prompt`'s, the format the fine-tuning data
+uses; worked examples (few-shot) come from a callable (`finetune.fewshot` builds them).
 """
 
 from __future__ import annotations
@@ -10,38 +11,26 @@ from __future__ import annotations
 import json
 import logging
 import re
-from typing import Callable
 
 from pydantic import ValidationError
 
-from agent.llm.interface import ChatModel, LLMUnavailable, Message
+from agent.llm.interface import ChatModel, LLMUnavailable
 from agent.llm.local import first_json_object
 from agent.understanding.constraints import Constraints
+from agent.understanding.prompt import WorkedExamples, understanding_messages
 from agent.understanding.vocabulary import CatalogVocabulary
 from retrieval.documents import fold
 
 log = logging.getLogger(__name__)
-FewShotSource = Callable[[str], list[tuple[str, Constraints]]]
-SYSTEM_PROMPT = (
-    "You turn a shopper's message into JSON with these keys: need, category, price_min, price_max, "
-    "brands, exclude_brands, min_rating, attributes, soft_preferences. Use null or [] when the "
-    "message does not say. 'not X' puts X in exclude_brands. Answer with the JSON object only.")
 MAX_JSON_TOKENS = 160
 
 
-def understanding_messages(message: str, few_shot: FewShotSource | None = None) -> list[Message]:
-    messages: list[Message] = [{"role": "system", "content": SYSTEM_PROMPT}]
-    for example, constraints in (few_shot(message) if few_shot else []):
-        messages.append({"role": "user", "content": example})
-        messages.append({"role": "assistant", "content": constraints.model_dump_json(exclude_defaults=True)})
-    messages.append({"role": "user", "content": message})
-    return messages
-
-
-def llm_constraints(model: ChatModel, message: str, few_shot: FewShotSource | None = None) -> tuple[Constraints | None, str]:
+def llm_constraints(model: ChatModel, message: str,
+                    worked_examples: WorkedExamples | None = None) -> tuple[Constraints | None, str]:
     """The model's constraints (None when its output is not valid JSON of the schema) and why."""
+    examples = worked_examples(message) if worked_examples else ()
     try:
-        raw = model.complete_json(understanding_messages(message, few_shot), Constraints.json_schema(),
+        raw = model.complete_json(understanding_messages(message, examples), Constraints.json_schema(),
                                   max_tokens=MAX_JSON_TOKENS)
     except LLMUnavailable as error:
         return None, f"unavailable: {error}"
@@ -83,11 +72,16 @@ def grounded(llm: Constraints, message: str, vocabulary: CatalogVocabulary) -> C
         attributes=attributes, soft_preferences=[p for p in llm.soft_preferences if mentioned(p)][:3])
 
 
+PRICE_FIELDS = ("price_min", "price_max")
+
+
 def merge(rules: Constraints, llm: Constraints) -> Constraints:
-    """Rules win where they found a value; grounded LLM values fill the gaps."""
+    """Rules win where they found a value; grounded LLM values fill the gaps. A price the rules
+    already read ("under 150" as price_max) is not taken again for the other price field."""
     data = rules.model_dump()
+    prices_read = {data[key] for key in PRICE_FIELDS if data[key] is not None}
     for key, value in llm.model_dump().items():
-        if key == "need":
+        if key == "need" or (key in PRICE_FIELDS and value in prices_read):
             continue
         if data.get(key) in (None, [], {}) and value not in (None, [], {}):
             data[key] = value

@@ -10,7 +10,8 @@ from agent.dialogue.followups import FOLLOWUP_WORDS, FollowUp, apply_followup, d
 from agent.dialogue.state import DialogueState
 from agent.llm.interface import ChatModel
 from agent.understanding.constraints import Constraints
-from agent.understanding.llm_extraction import FewShotSource, grounded, llm_constraints, merge
+from agent.understanding.llm_extraction import grounded, llm_constraints, merge
+from agent.understanding.prompt import WorkedExamples
 from agent.understanding.rules import RuleExtraction, extract_rules
 from agent.understanding.vocabulary import CatalogVocabulary
 
@@ -35,11 +36,11 @@ class Understanding:
 
 class MessageUnderstanding:
     def __init__(self, vocabulary: CatalogVocabulary, model: ChatModel | None = None,
-                 use_llm: bool = False, few_shot: FewShotSource | None = None):
+                 use_llm: bool = False, worked_examples: WorkedExamples | None = None):
         self.vocabulary = vocabulary
         self.model = model
         self.use_llm = use_llm and model is not None
-        self.few_shot = few_shot
+        self.worked_examples = worked_examples    # few-shot turns chosen per message
 
     def understand(self, message: str, state: DialogueState) -> Understanding:
         notes = []
@@ -80,7 +81,7 @@ class MessageUnderstanding:
     def _with_llm(self, message: str, rules: RuleExtraction):
         if not self.use_llm:
             return rules.constraints, "off", None
-        raw, status = llm_constraints(self.model, message, self.few_shot)
+        raw, status = llm_constraints(self.model, message, self.worked_examples)
         if raw is None:
             return rules.constraints, status, None
         return merge(rules.constraints, grounded(raw, message, self.vocabulary)), status, raw

@@ -2,6 +2,7 @@
 
 import pytest
 
+from agent.understanding.constraints import Constraints
 from agent.turn.events import ExplanationReady, ItemsReady, TextChunk, TurnDone
 from tests.agent_fixtures import ScriptedLLM, make_assistant, small_dataset, small_index  # noqa: F401
 
@@ -118,6 +119,32 @@ def test_llm_understanding_merges_only_grounded_values(small_index, small_datase
     assert record.understanding.llm_status == "valid"
     assert constraints["exclude_brands"] == ["Velo"] and "brands" not in constraints
     assert constraints["price_max"] == 90
+
+
+def test_llm_understanding_asks_in_the_training_format_with_worked_examples_from_the_catalog(small_index):
+    """The prompt a LoRA adapter was trained on (`finetune data`) is the prompt the assistant sends:
+    same system message, "Shopper: ..." user text, compact JSON replies as the worked examples."""
+    from finetune.prompts import SYSTEM
+
+    model = ScriptedLLM(json_reply='{"price_max": 90.0}')
+    assistant = make_assistant(small_index, model, llm_understanding=True)
+    assistant.session().reply("rain jacket under 90")
+    asked = next(call for call in model.calls if call[0]["content"] == SYSTEM["understanding"])
+    assert asked[-1] == {"role": "user", "content": "Shopper: rain jacket under 90"}
+    worked = asked[1:-1]
+    assert len(worked) == 6 and [m["role"] for m in worked] == ["user", "assistant"] * 3
+    brands = {item.brand for item in small_index.catalog.values()}
+    for user, reply in zip(worked[::2], worked[1::2]):
+        assert user["content"].startswith("Shopper: ")
+        constraints = Constraints.model_validate_json(reply["content"])
+        assert set(constraints.brands + constraints.exclude_brands) <= brands
+
+
+def test_a_price_the_rules_read_is_not_taken_again_for_the_other_bound(small_index):
+    model = ScriptedLLM(json_reply='{"price_min": 90.0, "price_max": 90.0}')
+    record = make_assistant(small_index, model, llm_understanding=True).session().reply("rain jacket under 90")
+    assert record.understanding.llm_status == "valid"
+    assert record.understanding.constraints["price_max"] == 90 and "price_min" not in record.understanding.constraints
 
 
 def test_invalid_llm_json_leaves_the_rules_in_charge(small_index):

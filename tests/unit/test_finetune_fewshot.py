@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from finetune.fewshot import FewShotPrompter, Shot, zero_shot_messages
+from agent.understanding.prompt import understanding_messages
+from finetune.config import DataConfig
+from finetune.fewshot import FewShotPrompter, Shot, catalog_worked_examples, zero_shot_messages
 from finetune.prompts import SYSTEM
+from finetune.understanding_data import UnderstandingBuilder
+from tests.agent_fixtures import small_dataset, small_index  # noqa: F401
 
 
 def _prompter(embedder) -> FewShotPrompter:
@@ -42,3 +46,48 @@ def test_built_from_rows_of_finetune_data(fake_embedder):
              "completion": [{"role": "assistant", "content": "Which one?"}]}]
     prompter = FewShotPrompter.from_rows(rows, fake_embedder)
     assert prompter.select("dialogue", "q") == [Shot("q", "Shopper: q", "Which one?")]
+
+
+def test_the_assistant_prompt_is_the_training_prompt(small_index):
+    """A one-turn understanding example of `finetune data` is exactly what the assistant sends for
+    that message, so an adapter meets at serving time the format it was trained on."""
+    examples = UnderstandingBuilder(small_index.catalog.values(), DataConfig()).build()
+    single = [e for e in examples if "\n" not in e.user_text]
+    assert single
+    for example in single:
+        message = example.user_text.removeprefix("Shopper: ")
+        assert understanding_messages(message) == example.to_record()["prompt"]
+
+
+def test_catalog_worked_examples_come_from_training_items_only(small_index, fake_embedder):
+    examples = UnderstandingBuilder(small_index.catalog.values(), DataConfig(max_understanding=400)).build()
+    by_split = {split: {(e.user_text, e.target) for e in examples if e.split == split} for split in ("train", "test")}
+    assert by_split["train"] and by_split["test"]
+    select = catalog_worked_examples(small_index.catalog.values(), fake_embedder, k=3)
+    for message in ("rain jacket under 90", "headphones from Velo", "a yellow jacket"):
+        picked = select(message)
+        assert len(picked) == 3
+        assert set(picked) <= by_split["train"] and not set(picked) & by_split["test"]
+
+
+def _row(task: str, text: str, target: str, group: str) -> dict:
+    return {"task": task, "query": text, "group": group,
+            "prompt": [{"role": "system", "content": SYSTEM[task]}, {"role": "user", "content": f"Shopper: {text}"}],
+            "completion": [{"role": "assistant", "content": target}]}
+
+
+def test_training_rows_get_worked_examples_never_from_their_own_item(fake_embedder):
+    rows = [_row("understanding", "red running shoes under 50", '{"a": 1}', "item:1"),
+            _row("understanding", "red running shoes below 50 dollars", '{"a": 2}', "item:1"),
+            _row("understanding", "blue running shoes", '{"c": 3}', "item:2"),
+            _row("understanding", "vegan face cream", '{"b": 2}', "item:3"),
+            _row("dialogue", "show me cables", "Which type?", "group:1")]
+    prompter = FewShotPrompter.from_rows(rows, fake_embedder).limited_to({"understanding": 2})
+    trained = prompter.with_worked_examples(rows)
+    first = trained[0]["prompt"]
+    assert [m["role"] for m in first] == ["system", "user", "assistant", "user", "assistant", "user"]
+    examples = {m["content"] for m in first[1:-1]}
+    assert examples == {"Shopper: blue running shoes", '{"c": 3}', "Shopper: vegan face cream", '{"b": 2}'}
+    assert first[-1] == rows[0]["prompt"][-1] and trained[0]["completion"] == rows[0]["completion"]
+    assert trained[4]["prompt"] == rows[4]["prompt"]             # other tasks keep their bare prompt
+    assert prompter.messages("dialogue", "Shopper: cables?") == zero_shot_messages("dialogue", "Shopper: cables?")

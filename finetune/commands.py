@@ -102,9 +102,12 @@ def _online(args, settings) -> int:
     hosts = [VLLMAdapterHost(url) for url in args.vllm_url or ()]
     config = OnlineConfig(max_steps=args.max_steps, gate_examples=args.gate_examples, tolerance=args.tolerance,
                           max_new_examples=args.max_new_events)
+    from retrieval.embeddings import build_embedder
+
     report = run_online_round(Path(args.adapters_dir), Path(args.data), Path(args.training_data),
                               resolve_model_dir(args.base, settings.model_cache), config, hosts=hosts,
-                              adapter_name=args.adapter_name)
+                              adapter_name=args.adapter_name,
+                              embedder=build_embedder(settings.embedder, settings.model_cache))
     print(json.dumps(report, indent=2))
     return 0
 

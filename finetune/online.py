@@ -3,6 +3,7 @@
 1. Events newer than the current adapter's `events_until` become ranking examples (each new event
    predicted from the user's history before it); held-out test users are never trained on.
 2. A replay sample of the original training split is mixed in, so old skills are not forgotten.
+   Understanding prompts keep the current adapter's format (its worked examples, if it has them).
 3. Training continues from the current adapter into a new version folder.
 4. Both versions are scored on a fixed gate set (a seeded sample of the validation split); the new
    version is promoted only if its gate score is not worse (within `tolerance`).
@@ -15,6 +16,7 @@ import logging
 import random
 import shutil
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Sequence
 
@@ -67,7 +69,7 @@ def score_version(base: Path, adapter: Path, gate, size: int) -> dict:
 def run_online_round(adapters_dir: Path, data_dir: Path, training_data: Path, base: Path,
                      config: OnlineConfig = OnlineConfig(), hosts: Sequence[AdapterHost] = (),
                      adapter_name: str = "shopwise-lora", train_config: TrainConfig | None = None,
-                     scorer=score_version) -> dict:
+                     scorer=score_version, embedder=None) -> dict:
     """Run one round; returns a report (new examples, scores, promoted or not, hot-load outcomes)."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -75,7 +77,7 @@ def run_online_round(adapters_dir: Path, data_dir: Path, training_data: Path, ba
     from finetune.build import load_split, read_manifest
     from profiles.dataset import load_catalog_dataset
     from finetune.ranking_data import RankingBuilder
-    from finetune.train import prepare_rows, train_lora, write_model_card
+    from finetune.train import adapter_worked_examples, prepare_rows, train_lora, with_worked_examples, write_model_card
     from shopwise.errors import UserFacingError
 
     started = time.perf_counter()
@@ -91,12 +93,15 @@ def run_online_round(adapters_dir: Path, data_dir: Path, training_data: Path, ba
     if not fresh:
         return {"new_events": 0, "promoted": False, "reason": "no events since the current adapter"}
     examples = RankingBuilder(folder, data_config).examples_from_new_events(fresh, config.seed)
-    train_config = train_config or TrainConfig(max_steps=config.max_steps, seed=config.seed)
+    train_config = replace(train_config or TrainConfig(max_steps=config.max_steps, seed=config.seed),
+                           worked_examples=adapter_worked_examples(current.path))
     tokenizer = AutoTokenizer.from_pretrained(str(base))
     new_rows = prepare_rows(_rows(examples), tokenizer, train_config) if examples else []
     replay_pool = load_split(training_data, "train")
-    replay = prepare_rows(replay_pool, tokenizer, train_config,
-                          max(1, int(len(new_rows) * config.replay_share))) if replay_pool else []
+    replay = []
+    if replay_pool:
+        replay = prepare_rows(with_worked_examples(replay_pool, training_data, train_config, embedder), tokenizer,
+                              train_config, max(1, int(len(new_rows) * config.replay_share)))
     rows = new_rows + replay
     random.Random(config.seed).shuffle(rows)
     if not new_rows:
@@ -109,6 +114,8 @@ def run_online_round(adapters_dir: Path, data_dir: Path, training_data: Path, ba
                      extra={"parent": current.name, "new_examples": len(new_rows), "replay_examples": len(replay)})
 
     gate = gate_set(training_data, config.gate_examples, config.seed)
+    if train_config.worked_examples:           # both versions are asked the way they were trained
+        gate = with_worked_examples(gate, training_data, train_config, embedder)
     if current.gate_score is None:
         store.update_info(current.name, **scorer(base, current.path, gate, config.gate_examples))
         current = store.get(current.name)

@@ -138,6 +138,14 @@ def write_model_card(result: TrainResult, base: Path, data: Path, config: TrainC
     (result.adapter / "README.md").write_text("\n".join(lines) + "\n")
 
 
+def adapter_worked_examples(adapter: Path) -> int:
+    """How many worked examples the adapter's understanding prompts were trained with (its card)."""
+    summary = Path(adapter) / SUMMARY
+    if not summary.is_file():
+        return 0
+    return int((json.loads(summary.read_text()).get("config") or {}).get("worked_examples", 0))
+
+
 def with_worked_examples(rows, data: Path, config: TrainConfig, embedder) -> list[dict]:
     """Understanding rows with `config.worked_examples` similar training requests before each, from
     the same pool `eval model` and few-shot prompting draw on; other rows unchanged."""

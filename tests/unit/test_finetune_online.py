@@ -103,6 +103,29 @@ def test_a_better_adapter_is_promoted_hot_loaded_and_can_be_rolled_back(world, t
     assert sorted(v.name for v in store.versions()) == ["v0001", "v0002"]
 
 
+def test_a_round_keeps_the_adapters_worked_example_format(world, tmp_path, fake_embedder):
+    """An adapter trained with worked examples continues with them, and the gate asks both
+    versions in that format."""
+    from finetune.online import run_online_round
+    from finetune.train import SUMMARY, adapter_worked_examples
+
+    adapters = _store(world, tmp_path)
+    current = AdapterStore(adapters).current().path
+    (current / SUMMARY).write_text(json.dumps({"config": {"worked_examples": 2}}))
+    asked = []
+
+    def scorer(base, adapter, gate, size):
+        asked.extend(gate)
+        return {"gate_score": 0.5}
+
+    run_online_round(adapters, world["source"], world["training"], world["base"], OnlineConfig(max_steps=2),
+                     train_config=TINY_TRAIN, scorer=scorer, embedder=fake_embedder)
+    understanding = [row for row in asked if row["task"] == "understanding"]
+    assert understanding and all(len(row["prompt"]) == 2 + 2 * 2 for row in understanding)
+    assert all(len(row["prompt"]) == 2 for row in asked if row["task"] == "ranking")
+    assert adapter_worked_examples(adapters / "versions" / "v0002") == 2
+
+
 def test_online_round_needs_a_current_adapter(world, tmp_path):
     from shopwise.errors import UserFacingError
 

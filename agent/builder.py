@@ -27,7 +27,7 @@ def build_assistant(index: CatalogIndex, model: ChatModel | None, *, reviews: Re
                     worked_examples: WorkedExamples | None = None) -> ShoppingAssistant:
     """The assistant over `index`. With LLM understanding on, the model's prompt carries worked
     examples written from the catalog (few-shot); they stay with a LoRA adapter too, where they
-    measured better than the bare adapter (README, `eval model`'s fine-tuned+few-shot)."""
+    measured better than the bare adapter (README, `eval model`: fine-tuned vs fine-tuned-bare)."""
     vocabulary = CatalogVocabulary.from_items(index.catalog.values())
     if llm_understanding and model is not None and worked_examples is None:
         from finetune.fewshot import catalog_worked_examples

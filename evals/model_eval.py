@@ -1,6 +1,7 @@
 """`shopwise eval model`: the assistant's model on held-out `finetune data` examples, as base
 zero-shot, few-shot (similar training examples in the prompt) and fine-tuned (LoRA adapter, and
-each online version), on four tasks:
+each online version, asked as the assistant asks it: understanding with worked examples; also
+`fine-tuned-bare`, the adapter on bare prompts), on four tasks:
 
 - understanding: valid-JSON rate (parses and fits the `Constraints` schema) and constraint F1 over
   (field, value) pairs (the free-text `need` is left out);
@@ -26,7 +27,7 @@ from evals.metrics import mean, ndcg_at
 from finetune.prompts import LABELS
 
 log = logging.getLogger(__name__)
-FINE_TUNED_FEW_SHOT = "fine-tuned+few-shot"
+FINE_TUNED_BARE = "fine-tuned-bare"      # the adapter on bare prompts: what it learned without examples
 MAX_NEW_TOKENS = {"understanding": 96, "explanation": 64, "dialogue": 40}
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _WORD = re.compile(r"[a-z][a-z']+")
@@ -270,6 +271,15 @@ def _cached_adapter(data: Path, base: Path, cache: Path, train_config, embedder)
     return out
 
 
+def served_prompts(prompter, adapter: Path):
+    """An adapter is asked the way the assistant asks it: understanding with worked examples (as
+    many as it was trained with, else the assistant's default), the other tasks on bare prompts."""
+    from finetune.fewshot import DEFAULT_SHOTS
+    from finetune.train import adapter_worked_examples
+
+    return prompter.limited_to({"understanding": adapter_worked_examples(adapter) or DEFAULT_SHOTS["understanding"]})
+
+
 def run_model_eval(data_dir: Path, json_out: Path, settings, *, base: Path | None = None,
                    adapter: Path | None = None, adapters_dir: Path | None = None, limit: int = 48,
                    train_config=None, data_config=None, methods: Sequence[str] = ("zero-shot", "few-shot", "fine-tuned"),
@@ -283,6 +293,7 @@ def run_model_eval(data_dir: Path, json_out: Path, settings, *, base: Path | Non
     from finetune.config import DataConfig, TrainConfig
     from finetune.fewshot import FewShotPrompter
     from finetune.generation import LocalModel
+    from finetune.train import adapter_worked_examples
     from retrieval.embeddings import build_embedder
 
     data_config = data_config or DataConfig()
@@ -301,7 +312,7 @@ def run_model_eval(data_dir: Path, json_out: Path, settings, *, base: Path | Non
         results["random"] = {"ranking_ndcg_at_10": random_ranking_ndcg(test, limit)}
     def write(complete: bool) -> dict:
         """Written after every method, so a long run that is stopped keeps what it measured."""
-        tuned = [name for name in ("fine-tuned", FINE_TUNED_FEW_SHOT) if name in results]
+        tuned = [name for name in ("fine-tuned", FINE_TUNED_BARE) if name in results]
         payload = {"task": "model", "dataset": data_dir.name,
                    "default": tuned[0] if tuned else next(iter(results)),
                    "methods": results, **facts, "complete": complete}
@@ -318,24 +329,24 @@ def run_model_eval(data_dir: Path, json_out: Path, settings, *, base: Path | Non
         results["few-shot"] = evaluate_method(Method("few-shot", base_model, prompter), test, limit, tasks)
         write(False)
     del base_model
-    if "fine-tuned" in methods or FINE_TUNED_FEW_SHOT in methods:
+    if "fine-tuned" in methods or FINE_TUNED_BARE in methods:
         adapter = adapter or _cached_adapter(data, base, cache, train_config, embedder)
         summary = adapter / "training_summary.json"
         trained = json.loads(summary.read_text()) if summary.is_file() else {}
-        worked = (trained.get("config") or {}).get("worked_examples", 0)
         facts.update(train_steps=trained.get("steps"), train_wall_seconds=trained.get("wall_seconds"),
-                     train_steps_per_second=trained.get("steps_per_second"), adapter_worked_examples=worked)
+                     train_steps_per_second=trained.get("steps_per_second"),
+                     adapter_worked_examples=adapter_worked_examples(adapter))
         tuned = LocalModel.load(base, adapter)
-        if "fine-tuned" in methods:           # asked the way it was trained: with worked examples if it was
-            own_prompts = prompter.limited_to({"understanding": worked}) if worked else None
-            results["fine-tuned"] = evaluate_method(Method("fine-tuned", tuned, own_prompts), test, limit, tasks)
+        if "fine-tuned" in methods:
+            results["fine-tuned"] = evaluate_method(Method("fine-tuned", tuned, served_prompts(prompter, adapter)),
+                                                    test, limit, tasks)
             write(False)
-        if FINE_TUNED_FEW_SHOT in methods:     # the adapter, given the same worked examples as few-shot
-            results[FINE_TUNED_FEW_SHOT] = evaluate_method(Method(FINE_TUNED_FEW_SHOT, tuned, prompter), test, limit,
-                                                           tasks)
+        if FINE_TUNED_BARE in methods:
+            results[FINE_TUNED_BARE] = evaluate_method(Method(FINE_TUNED_BARE, tuned), test, limit, tasks)
             write(False)
     if adapters_dir is not None:
         for version in AdapterStore(adapters_dir).versions():
             name = f"online-{version.name}"
-            results[name] = evaluate_method(Method(name, LocalModel.load(base, version.path)), test, limit, tasks)
+            results[name] = evaluate_method(Method(name, LocalModel.load(base, version.path),
+                                                   served_prompts(prompter, version.path)), test, limit, tasks)
     return write(True)

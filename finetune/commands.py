@@ -231,8 +231,9 @@ def register(groups) -> None:
     model.add_argument("--adapters-dir", help="also evaluate every online version in this store")
     model.add_argument("--limit", type=int, default=48, help="held-out examples per task")
     model.add_argument("--methods", nargs="+", default=["zero-shot", "few-shot", "fine-tuned"],
-                       choices=["zero-shot", "few-shot", "fine-tuned", "fine-tuned+few-shot"],
-                       help="fine-tuned+few-shot: the adapter with the same similar worked examples as few-shot")
+                       choices=["zero-shot", "few-shot", "fine-tuned", "fine-tuned-bare"],
+                       help="fine-tuned: the adapter asked as the assistant asks it (understanding with worked "
+                            "examples); fine-tuned-bare: the adapter on bare prompts")
     model.add_argument("--tasks", nargs="+", default=list(EVAL_TASKS), choices=list(EVAL_TASKS),
                        help="tasks to evaluate (understanding and ranking carry the bars)")
     _add_train_flags(model, steps=60)

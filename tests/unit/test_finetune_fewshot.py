@@ -91,3 +91,23 @@ def test_training_rows_get_worked_examples_never_from_their_own_item(fake_embedd
     assert first[-1] == rows[0]["prompt"][-1] and trained[0]["completion"] == rows[0]["completion"]
     assert trained[4]["prompt"] == rows[4]["prompt"]             # other tasks keep their bare prompt
     assert prompter.messages("dialogue", "Shopper: cables?") == zero_shot_messages("dialogue", "Shopper: cables?")
+
+
+def test_an_adapter_is_evaluated_as_the_assistant_asks_it(fake_embedder, tmp_path):
+    """`eval model`'s fine-tuned: understanding with worked examples (as many as the adapter was
+    trained with, else the assistant's three), other tasks on bare prompts."""
+    import json
+
+    from evals.model_eval import served_prompts
+
+    rows = [_row("understanding", f"request number {i}", f'{{"n": {i}}}', f"item:{i}") for i in range(6)]
+    rows.append(_row("dialogue", "show me cables", "Which type?", "group:1"))
+    prompter = FewShotPrompter.from_rows(rows, fake_embedder)
+    bare_adapter, worked_adapter = tmp_path / "bare", tmp_path / "worked"
+    bare_adapter.mkdir()
+    worked_adapter.mkdir()
+    (worked_adapter / "training_summary.json").write_text(json.dumps({"config": {"worked_examples": 2}}))
+    for adapter, shots in ((bare_adapter, 3), (worked_adapter, 2)):
+        served = served_prompts(prompter, adapter)
+        assert len(served.messages("understanding", "Shopper: a request")) == 2 + 2 * shots
+        assert served.messages("dialogue", "Shopper: cables?") == zero_shot_messages("dialogue", "Shopper: cables?")

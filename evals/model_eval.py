@@ -23,12 +23,13 @@ from typing import Sequence
 from pydantic import ValidationError
 
 from agent.understanding.constraints import Constraints
+from agent.understanding.llm_extraction import MAX_JSON_TOKENS
 from evals.metrics import mean, ndcg_at
 from finetune.prompts import LABELS
 
 log = logging.getLogger(__name__)
 FINE_TUNED_BARE = "fine-tuned-bare"      # the adapter on bare prompts: what it learned without examples
-MAX_NEW_TOKENS = {"understanding": 96, "explanation": 64, "dialogue": 40}
+MAX_NEW_TOKENS = {"understanding": 96, "explanation": 64, "dialogue": 40}   # free decoding
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _WORD = re.compile(r"[a-z][a-z']+")
 # Connective words a faithful sentence may use beyond the facts (the explanation template's own words).
@@ -169,12 +170,14 @@ def _chat(method: Method, row: dict) -> list[dict]:
 
 def evaluate_understanding(method: Method, rows: list[dict]) -> dict[str, float]:
     """Free decoding (what the model learned) and schema-constrained decoding (what the assistant
-    does: lm-format-enforcer in-process, `response_format` on vLLM)."""
+    does: lm-format-enforcer in-process, `response_format` on vLLM, with the assistant's token budget;
+    the constrained reply ends at the object's closing brace, so the budget only matters when it is long)."""
     chats = [_chat(method, r) for r in rows]
     results = {}
-    decodings = {"free": ("", None), "constrained": ("_constrained", Constraints.json_schema())}
-    for suffix, schema in (decodings[name] for name in method.json_decodings):
-        replies = method.model.generate(chats, MAX_NEW_TOKENS["understanding"], json_schema=schema)
+    decodings = {"free": ("", None, MAX_NEW_TOKENS["understanding"]),
+                 "constrained": ("_constrained", Constraints.json_schema(), MAX_JSON_TOKENS)}
+    for suffix, schema, budget in (decodings[name] for name in method.json_decodings):
+        replies = method.model.generate(chats, budget, json_schema=schema)
         scored = [understanding_scores(reply, row["completion"][0]["content"]) for reply, row in zip(replies, rows)]
         results[f"valid_json_rate{suffix}"] = mean([float(v) for v, _ in scored])
         results[f"constraint_f1{suffix}"] = mean([f for _, f in scored])

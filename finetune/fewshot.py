@@ -124,4 +124,3 @@ def catalog_worked_examples(items, embedder, k: int = DEFAULT_SHOTS["understandi
     def select(message: str) -> list[WorkedExample]:
         return [(shot.user_text, shot.target) for shot in prompter.select("understanding", message)]
     return select
-

@@ -9,6 +9,7 @@ requests written from the shop's own items by the `finetune data` generator (tra
 from __future__ import annotations
 
 import logging
+import random
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -115,6 +116,8 @@ def catalog_worked_examples(items, embedder, k: int = DEFAULT_SHOTS["understandi
     from finetune.understanding_data import UnderstandingBuilder
 
     config = DataConfig(max_understanding=pool_size)
+    items = sorted(items, key=lambda item: item.item_id)           # a seeded sample: a large catalog
+    items = random.Random(config.seed).sample(items, min(len(items), pool_size // config.understanding_per_item))
     examples = [e for e in UnderstandingBuilder(items, config).build() if e.split == "train"]
     shots = [Shot(e.query, e.user_text, e.target, e.group) for e in examples]
     prompter = FewShotPrompter({"understanding": shots}, embedder, {"understanding": k})

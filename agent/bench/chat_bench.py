@@ -71,7 +71,8 @@ class ChatBench:
             self.check(record, scripted.expected, extracted)
             self.details.append({"conversation": conversation, "message": scripted.message[:200],
                                  "expected": scripted.expected, "extracted": extracted,
-                                 "llm_status": record.understanding.llm_status, "outcome": record.outcome, "shown": list(record.shown_item_ids),
+                                 "llm_status": record.understanding.llm_status, "outcome": record.outcome,
+                                 "shown": list(record.shown_item_ids),
                                  "reply": record.reply, "timings": record.timings.__dict__})
             if record.shown_item_ids:
                 shown_prices = [p for p in (self.assistant.index.catalog[i].price for i in record.shown_item_ids

@@ -38,8 +38,25 @@ def llm_constraints(model: ChatModel, message: str,
     if text is None:
         return None, "no JSON object in the output"
     try:
-        return Constraints.model_validate(json.loads(text)), "valid"
-    except (ValidationError, ValueError) as error:
+        value = json.loads(text)
+    except ValueError as error:
+        return None, f"invalid: {str(error).splitlines()[0][:120]}"
+    return _validated(value)
+
+
+def _validated(value) -> tuple[Constraints | None, str]:
+    """The reply as `Constraints`; a field that breaks the schema (a rating of 80: the JSON
+    decoder cannot enforce number ranges) is dropped and its neighbours kept."""
+    if not isinstance(value, dict):
+        return None, "invalid: not a JSON object"
+    try:
+        return Constraints.model_validate(value), "valid"
+    except ValidationError as error:
+        bad = {str(e["loc"][0]) for e in error.errors() if e["loc"]}
+    kept = {key: v for key, v in value.items() if key not in bad}
+    try:
+        return Constraints.model_validate(kept), f"valid without {', '.join(sorted(bad))}"
+    except ValidationError as error:
         return None, f"invalid: {str(error).splitlines()[0][:120]}"
 
 

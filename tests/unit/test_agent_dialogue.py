@@ -147,6 +147,13 @@ def test_a_price_the_rules_read_is_not_taken_again_for_the_other_bound(small_ind
     assert record.understanding.constraints["price_max"] == 90 and "price_min" not in record.understanding.constraints
 
 
+def test_a_field_out_of_range_is_dropped_and_its_neighbours_kept(small_index):
+    model = ScriptedLLM(json_reply='{"min_rating": 80.0, "brands": ["Velo"]}')
+    record = make_assistant(small_index, model, llm_understanding=True).session().reply("a Velo rain jacket under 90")
+    assert record.understanding.llm_status == "valid without min_rating"
+    assert record.understanding.constraints["brands"] == ["Velo"] and "min_rating" not in record.understanding.constraints
+
+
 def test_invalid_llm_json_leaves_the_rules_in_charge(small_index):
     assistant = make_assistant(small_index, ScriptedLLM(json_reply="I think you want a jacket"), llm_understanding=True)
     record = assistant.session().reply("rain jacket under 90")

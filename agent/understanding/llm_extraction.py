@@ -93,14 +93,25 @@ PRICE_FIELDS = ("price_min", "price_max")
 
 
 def merge(rules: Constraints, llm: Constraints) -> Constraints:
-    """Rules win where they found a value; grounded LLM values fill the gaps. A price the rules
-    already read ("under 150" as price_max) is not taken again for the other price field."""
+    """Rules win where they found a value; grounded LLM values fill the gaps, and never overturn
+    what the rules read: a price read for one bound ("under 150") is not taken for the other, a
+    brand the shopper asked for is not excluded (nor an excluded one asked for), and a category
+    must name the whole product the rules read ("notebook bag" is not the category Notebook)."""
     data = rules.model_dump()
     prices_read = {data[key] for key in PRICE_FIELDS if data[key] is not None}
     for key, value in llm.model_dump().items():
         if key == "need" or (key in PRICE_FIELDS and value in prices_read):
             continue
+        if key == "category" and value and not _names_the_need(value, rules.need):
+            continue
         if data.get(key) in (None, [], {}) and value not in (None, [], {}):
             data[key] = value
+    data["exclude_brands"] = [b for b in data["exclude_brands"] if b not in rules.brands]
     data["brands"] = [b for b in data["brands"] if b not in data["exclude_brands"]]
     return Constraints.model_validate(data)
+
+
+def _names_the_need(category: str, need: str | None) -> bool:
+    def words(text: str) -> set[str]:
+        return {w.removesuffix("s") for w in re.findall(r"[a-z0-9]+", fold(text))}
+    return not need or words(need) <= words(category)

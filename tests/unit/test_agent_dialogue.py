@@ -147,6 +147,16 @@ def test_a_price_the_rules_read_is_not_taken_again_for_the_other_bound(small_ind
     assert record.understanding.constraints["price_max"] == 90 and "price_min" not in record.understanding.constraints
 
 
+def test_the_llm_never_overturns_a_brand_or_need_the_rules_read(small_index):
+    """The 135M model sometimes puts the brand a shopper asked for in exclude_brands, or reads the
+    modifier of "a <category> bag" as the category: the rules' reading stands."""
+    model = ScriptedLLM(json_reply='{"exclude_brands": ["Velo"], "category": "Rain Jackets"}')
+    record = make_assistant(small_index, model, llm_understanding=True).session().reply("a rain jacket bag from Velo")
+    constraints = record.understanding.constraints
+    assert record.understanding.llm_status == "valid"
+    assert constraints["brands"] == ["Velo"] and "exclude_brands" not in constraints and "category" not in constraints
+
+
 def test_a_field_out_of_range_is_dropped_and_its_neighbours_kept(small_index):
     model = ScriptedLLM(json_reply='{"min_rating": 80.0, "brands": ["Velo"]}')
     record = make_assistant(small_index, model, llm_understanding=True).session().reply("a Velo rain jacket under 90")

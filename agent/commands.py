@@ -43,6 +43,8 @@ def add_assistant_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-llm", action="store_true", help="no language model: explanations from templates only")
     parser.add_argument("--llm-understanding", action="store_true",
                         help="ask the LLM for constraints as JSON too (rules always run)")
+    parser.add_argument("--llm-ranking", action="store_true",
+                        help="let the LLM re-rank the top candidates for shoppers with a history (LlamaRec style)")
     parser.add_argument("--items", type=int, default=3, help="items shown per answer")
 
 

@@ -35,7 +35,8 @@ def services_from_args(args, settings: Settings):
     from shopwise.services import build_services
 
     return build_services(settings, data=args.data, store=args.store, llm=llm_config_from_args(args),
-                          llm_understanding=args.llm_understanding, items_shown=args.items)
+                          llm_understanding=args.llm_understanding, llm_ranking=args.llm_ranking,
+                          items_shown=args.items)
 
 
 def assistant_from_args(args, settings: Settings) -> ShoppingAssistant:

@@ -236,6 +236,18 @@ def random_ranking_ndcg(dataset, limit: int, seed: int = 7) -> float:
     return mean(values)
 
 
+def listed_order_ndcg(dataset, limit: int) -> float:
+    """The first stage alone on the same rows: candidates ranked in the order the prompt lists them
+    (`DataConfig.candidate_order`), the reference the LLM re-ranks."""
+    rows = sample_rows(dataset, "ranking", limit)
+    values = []
+    for row in rows:
+        candidates = json.loads(row["meta"])["candidates"]
+        values.append(ranking_ndcg([-float(i) for i in range(len(candidates))], candidates,
+                                   json.loads(row["meta"])["target"]))
+    return mean(values)
+
+
 def gate_score(model, dataset, limit: int) -> dict[str, float]:
     """The online promotion gate: fine-tuned prompts on a fixed validation sample; the score is
     the mean of constraint F1 and ranking NDCG@10 (both in [0, 1], higher is better)."""
@@ -313,6 +325,8 @@ def run_model_eval(data_dir: Path, json_out: Path, settings, *, base: Path | Non
                                 "source_digest": dataset_fingerprint(data_dir)}
     if "ranking" in tasks:
         results["random"] = {"ranking_ndcg_at_10": random_ranking_ndcg(test, limit)}
+        results["first-stage"] = {"ranking_ndcg_at_10": listed_order_ndcg(test, limit)}
+        facts["candidate_order"] = data_config.candidate_order
     def write(complete: bool) -> dict:
         """Written after every method, so a long run that is stopped keeps what it measured."""
         tuned = [name for name in ("fine-tuned", FINE_TUNED_BARE) if name in results]

@@ -48,7 +48,10 @@ def _add_train_flags(parser: argparse.ArgumentParser, steps: int) -> None:
 def _data(args, settings) -> int:
     from finetune.build import build_training_data
 
-    manifest = build_training_data(Path(args.data), Path(args.out), hold_out_newest_events=args.hold_out_events)
+    from finetune.config import DataConfig
+
+    manifest = build_training_data(Path(args.data), Path(args.out), DataConfig(candidate_order=args.candidate_order),
+                                   hold_out_newest_events=args.hold_out_events)
     print(json.dumps(manifest["counts"], indent=2))
     return 0
 
@@ -148,16 +151,26 @@ def _tune_embedder(args, settings) -> int:
 
 def _eval_model(args, settings) -> int:
     from evals.model_eval import run_model_eval
+    from finetune.config import DataConfig
 
     _threads(args)
     payload = run_model_eval(Path(args.data), Path(args.json), settings, base=Path(args.base) if args.base else None,
                              adapter=Path(args.adapter) if args.adapter else None,
                              adapters_dir=Path(args.adapters_dir) if args.adapters_dir else None,
                              limit=args.limit, train_config=_train_config(args), methods=tuple(args.methods),
+                             data_config=DataConfig(candidate_order=args.candidate_order),
                              tasks=tuple(args.tasks))
     for method, metrics in payload["methods"].items():
         print(method, json.dumps({k: round(v, 4) for k, v in metrics.items()}))
     return 0
+
+
+def _add_candidate_order_flag(parser) -> None:
+    from finetune.config import CANDIDATE_ORDERS, DataConfig
+
+    parser.add_argument("--candidate-order", choices=CANDIDATE_ORDERS, default=DataConfig.candidate_order,
+                        help="how ranking prompts list the candidates: the first stage's order (history-match, "
+                             "LlamaRec style) or shuffled")
 
 
 def register(groups) -> None:
@@ -171,6 +184,7 @@ def register(groups) -> None:
     data.add_argument("--out", required=True, help="output folder for train/validation/test datasets")
     data.add_argument("--hold-out-events", type=int, default=0,
                       help="leave the newest N events out, for online rounds to learn from later")
+    _add_candidate_order_flag(data)
     data.set_defaults(handler=_data)
 
     train = sub.add_parser("train", help="LoRA SFT of the base model on `finetune data` output")
@@ -236,5 +250,6 @@ def register(groups) -> None:
                             "examples); fine-tuned-bare: the adapter on bare prompts")
     model.add_argument("--tasks", nargs="+", default=list(EVAL_TASKS), choices=list(EVAL_TASKS),
                        help="tasks to evaluate (understanding and ranking carry the bars)")
+    _add_candidate_order_flag(model)
     _add_train_flags(model, steps=60)
     model.set_defaults(handler=_eval_model)

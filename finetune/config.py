@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+CANDIDATE_ORDERS = ("history-match", "shuffled")
+
 
 @dataclass(frozen=True)
 class DataConfig:
@@ -22,12 +24,17 @@ class DataConfig:
     candidates: int = 20                  # 1 target + 19 negatives, as candidates.jsonl
     history_items: int = 4                # most recent items shown in a ranking prompt
     title_words: int = 6                  # titles are cut so 20 candidates fit in the context
+    # how candidates are listed in a ranking prompt (finetune.candidate_order): "history-match" is the
+    # LLM ranker's first stage (LlamaRec style), "shuffled" a random order
+    candidate_order: str = "history-match"
 
     def __post_init__(self) -> None:
         if not 0.0 < self.test_user_share < 1.0:
             raise ValueError("test_user_share must be between 0 and 1")
         if not 2 <= self.candidates <= 26:
             raise ValueError("candidates must be 2..26 (one letter label each)")
+        if self.candidate_order not in CANDIDATE_ORDERS:
+            raise ValueError(f"candidate_order must be one of {', '.join(CANDIDATE_ORDERS)}")
 
 
 @dataclass(frozen=True)

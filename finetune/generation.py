@@ -68,25 +68,21 @@ class LocalModel:
         return outputs
 
     def label_token_ids(self, labels: Sequence[str]) -> list[int]:
-        ids = [self.tokenizer.encode(label, add_special_tokens=False) for label in labels]
-        if any(len(i) != 1 for i in ids):
-            raise ValueError("every candidate label must be a single token of this tokenizer")
-        return [i[0] for i in ids]
+        from agent.llm.label_scores import label_token_ids
+
+        return label_token_ids(self.tokenizer, labels)
 
     def label_scores(self, chats: Sequence[list[dict]], labels_per_chat: Sequence[Sequence[str]],
                      batch_size: int = 4) -> list[list[float]]:
         """Log-probabilities of each label token as the first answer token: one forward pass per chat."""
-        import torch
-
         from tqdm.auto import tqdm
+
+        from agent.llm.label_scores import first_token_label_scores
 
         scores: list[list[float]] = []
         for start in tqdm(range(0, len(chats), batch_size), desc="scoring", unit="batch", leave=False,
                           disable=len(chats) <= batch_size):
             batch = self._encode(chats[start:start + batch_size])
-            with torch.inference_mode():
-                logits = self.model(**batch).logits[:, -1, :].float()
-            logprobs = torch.log_softmax(logits, dim=-1)
-            for row, labels in zip(logprobs, labels_per_chat[start:start + batch_size]):
-                scores.append(row[self.label_token_ids(labels)].tolist())
+            scores += first_token_label_scores(self.model, self.tokenizer, batch,
+                                               labels_per_chat[start:start + batch_size])
         return scores

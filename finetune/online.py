@@ -87,7 +87,9 @@ def run_online_round(adapters_dir: Path, data_dir: Path, training_data: Path, ba
         raise UserFacingError(f"no current adapter in {adapters_dir}: train one with "
                               f"`shopwise finetune train ... --adapters-dir {adapters_dir}` first")
     manifest = read_manifest(training_data)
-    data_config = DataConfig(**{k: v for k, v in manifest["config"].items() if k in DataConfig.__dataclass_fields__})
+    # data built before the first stage existed listed candidates shuffled: keep its format
+    recorded = {"candidate_order": "shuffled", **manifest["config"]}
+    data_config = DataConfig(**{k: v for k, v in recorded.items() if k in DataConfig.__dataclass_fields__})
     folder = load_catalog_dataset(data_dir)
     fresh = new_events(folder, current.info.get("events_until"), config.max_new_examples)
     if not fresh:

@@ -1,5 +1,6 @@
-"""Candidate-ranking examples (LlamaRec style): a user's recent history and a shuffled list of
-candidates -> the letter of the item they actually chose next.
+"""Candidate-ranking examples (LlamaRec style): a user's recent history and a list of candidates
+(shuffled, then listed in the first stage's order, `finetune.candidate_order`) -> the letter of the
+item they actually chose next.
 
 Split by user and by time: held-out users appear only in test (with the fixed candidates.jsonl
 lists where the folder has them); each training user's last event is validation, and training
@@ -11,6 +12,7 @@ from __future__ import annotations
 import random
 from typing import Sequence
 
+from finetune.candidate_order import HistoryMatchOrder
 from finetune.config import DataConfig
 from finetune.examples import Example, split_of, stable_hash
 from finetune.prompts import LABELS, ranking_user_text
@@ -23,6 +25,8 @@ class RankingBuilder:
         self.folder = folder
         self.config = config
         self.item_ids = sorted(folder.items)
+        self.first_stage = HistoryMatchOrder(folder.items[i] for i in self.item_ids) \
+            if config.candidate_order == "history-match" else None
 
     def user_split(self, user_id: str) -> str:
         """Users are either held out (test) or not; validation is a time split within train users."""
@@ -46,8 +50,11 @@ class RankingBuilder:
         if target not in items:
             return None
         candidates = [target, *[n for n in negatives if n in items and n != target]][: self.config.candidates]
-        rng.shuffle(candidates)
-        recent = [items[i] for i in history if i in items][-self.config.history_items:]
+        rng.shuffle(candidates)                  # ties of the first stage stay in random order
+        known = [items[i] for i in history if i in items]
+        if self.first_stage is not None:
+            candidates = [candidates[i] for i in self.first_stage.order(known, [items[c] for c in candidates])]
+        recent = known[-self.config.history_items:]
         text = ranking_user_text(recent, [items[i] for i in candidates], self.config.title_words)
         label = LABELS[candidates.index(target)]
         user = stable_hash(user_id)

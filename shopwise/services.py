@@ -111,11 +111,12 @@ class AppServices:
 
 
 def build_services(settings: Settings, *, data: Path | None = None, store: Path | None = None,
-                   llm=None, llm_understanding: bool = False, items_shown: int = 3,
+                   llm=None, llm_understanding: bool = False, llm_ranking: bool = False, items_shown: int = 3,
                    personalise: bool = True, embedder=None) -> AppServices:
     """Catalog index, event store, personalised ranker (when the catalog is a dataset folder) and
-    the assistant over them. `llm=None` runs without a model (template explanations). `embedder`
-    replaces the configured one (tests pass a fake)."""
+    the assistant over them. `llm=None` runs without a model (template explanations); with
+    `llm_ranking` the model also re-ranks the head of each answer for shoppers with a history.
+    `embedder` replaces the configured one (tests pass a fake)."""
     from agent.builder import build_assistant
     from agent.explanation.reviews import ReviewSnippets
     from agent.llm.factory import build_chat_model
@@ -125,6 +126,9 @@ def build_services(settings: Settings, *, data: Path | None = None, store: Path 
     from retrieval.embeddings import build_embedder
     from retrieval.service import open_index
 
+    if llm_ranking and llm is None:
+        from shopwise.errors import UserFacingError
+        raise UserFacingError("--llm-ranking needs a language model: drop --no-llm")
     embedder = embedder or build_embedder(settings.embedder, settings.model_cache)
     store_path, folder = catalog_store(settings, data, store, embedder)
     index = open_index(store_path, settings, embedder=embedder)
@@ -137,7 +141,7 @@ def build_services(settings: Settings, *, data: Path | None = None, store: Path 
         attach_review_lexicon(runtime, events, settings)
     model = build_chat_model(llm, settings.model_cache) if llm is not None else None
     reviews = ReviewSnippets.from_folder(folder) if folder else None
-    ranker, sources = personal_ranking(runtime)
+    ranker, sources = personal_ranking(runtime, llm_ranker(model, runtime) if llm_ranking else None)
     assistant = build_assistant(index, model, reviews=reviews, llm_understanding=llm_understanding,
                                 ranker=ranker, sources=sources,
                                 config=TurnConfig(items_shown=max(1, min(items_shown, 10))))
@@ -164,7 +168,24 @@ def has_events(folder: Path) -> bool:
     return any(folder.glob("events.jsonl*"))
 
 
-def personal_ranking(runtime):
+def llm_ranker(model, runtime):
+    """The model as a re-ranker of the chat turn (`finetune.llm_ranker`), reading each shopper's
+    history from the recommendation runtime; None when there are no histories to read."""
+    if runtime is None:
+        log.warning("--llm-ranking is off: the catalog has no shopper events to rank from")
+        return None
+    from finetune.llm_ranker import LLMRanker
+
+    space = runtime.space
+
+    def history(context):
+        if not context.user_id:
+            return []
+        return [space.items[space.ids[row]] for row in runtime.history(context.user_id).rows]
+    return LLMRanker(model, history=history)
+
+
+def personal_ranking(runtime, llm=None):
     """The chat turn's ranker and extra candidate sources from a recommendation runtime.
 
     Search proposes what matches the request; the profile and co-purchase sources add items the
@@ -175,4 +196,4 @@ def personal_ranking(runtime):
     from agent.ranking.chat_ranker import ConversationalRanker
 
     sources = [s for s in runtime.recommender.sources if s.name in ("profile", "co_purchase")]
-    return ConversationalRanker(runtime.recommender.ranker, runtime.disliked), sources
+    return ConversationalRanker(runtime.recommender.ranker, runtime.disliked, llm=llm), sources

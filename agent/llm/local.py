@@ -128,6 +128,17 @@ class LocalChatModel:
                                    allowed_tokens=json_schema_prefix_fn(self.tokenizer, schema)))
         return first_json_object(text) or text
 
+    def label_scores(self, chats: list[list[Message]], labels_per_chat: list[list[str]]) -> list[list[float]]:
+        """Log-probability of each label as the reply's first token (one forward pass per chat, no
+        decoding): the LLM ranker's scores."""
+        from agent.llm.label_scores import first_token_label_scores
+
+        scores: list[list[float]] = []
+        with self._lock, self._adapter_scope():
+            for chat, labels in zip(chats, labels_per_chat):
+                scores += first_token_label_scores(self.model, self.tokenizer, self._inputs(chat), [labels])
+        return scores
+
     def _adapter_scope(self):
         import contextlib
 

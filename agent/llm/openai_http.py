@@ -13,6 +13,7 @@ from typing import Iterator
 from agent.llm.interface import LLMUnavailable, Message
 
 log = logging.getLogger(__name__)
+TOP_LOGPROBS = 20                  # vLLM's default --max-logprobs
 
 
 class OpenAIChatModel:
@@ -49,11 +50,36 @@ class OpenAIChatModel:
             raise self._unavailable(error) from error
         return reply.content if isinstance(reply.content, str) else str(reply.content)
 
+    def label_scores(self, chats: list[list[Message]], labels_per_chat: list[list[str]]) -> list[list[float]]:
+        """Log-probability of each label as the reply's first token, from the server's top
+        `TOP_LOGPROBS` (vLLM's default cap): one one-token request per chat. A label outside the top
+        list is less likely than all of them and gets the smallest listed log-probability."""
+        scores: list[list[float]] = []
+        for chat, labels in zip(chats, labels_per_chat):
+            try:
+                reply = self.client.root_client.chat.completions.create(
+                    model=self.name, messages=list(chat), max_tokens=1, temperature=0.0,
+                    logprobs=True, top_logprobs=TOP_LOGPROBS)
+                listed = reply.choices[0].logprobs.content[0].top_logprobs
+            except Exception as error:
+                raise self._unavailable(error) from error
+            scores.append(_label_logprobs({entry.token: entry.logprob for entry in listed}, labels))
+        return scores
+
     def _unavailable(self, error: Exception) -> LLMUnavailable:
         log.warning("LLM server %s failed: %s", self.url, type(error).__name__)
         return LLMUnavailable(f"the LLM server at {self.url} did not answer ({type(error).__name__}: "
                               f"{str(error)[:200]}); start it with `shopwise serve-llm` or point "
                               "--llm-url at a running OpenAI-compatible server")
+
+
+def _label_logprobs(top: dict[str, float], labels: list[str]) -> list[float]:
+    by_label: dict[str, float] = {}
+    for token, logprob in top.items():                 # "A" and " A" both answer A
+        key = token.strip()
+        by_label[key] = max(logprob, by_label.get(key, float("-inf")))
+    floor = min(top.values()) if top else 0.0
+    return [by_label.get(label, floor) for label in labels]
 
 
 def _split_prefill(messages: list[Message]) -> tuple[list[Message], dict]:

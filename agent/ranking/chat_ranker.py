@@ -8,24 +8,44 @@ items the shopper marked "not for me" are never shown to them again. An item the
 propose is shown only if it looks like an answer to the request: at least as similar to it as the
 median item the search proposed (strong taste for headphones must not put headphones into an
 answer to "a coffee grinder").
+
+With an LLM ranker (`finetune.llm_ranker.LLMRanker`, opt-in: `--llm-ranking`), the model re-ranks
+the head of that order, LlamaRec style: the top `window` new items, listed best first, get the
+model's probability of picking each (a softmax over their letters) as one more signal, `llm`.
+Shoppers without a history are not re-ranked (the model would only guess from the list).
 """
 
 from __future__ import annotations
 
 import math
 from statistics import median
-from typing import Callable
+from typing import Callable, Protocol, Sequence
 
 from agent.ranking.interface import Candidate, RankedItem, RankingContext
 from agent.ranking.personalized import BOUGHT_BEFORE, PersonalizedRanker
 
 
+LLM_SIGNAL = "llm"
+
+
+class CandidateScorer(Protocol):
+    """What the chat ranker needs of an LLM ranker: a log-score per candidate, and how many it reads."""
+
+    window: int
+
+    def has_history(self, context: RankingContext) -> bool: ...
+
+    def signal(self, context: RankingContext, candidates: Sequence[Candidate]) -> dict[str, float]: ...
+
+
 class ConversationalRanker:
     def __init__(self, inner: PersonalizedRanker, disliked: Callable[[str], set[str]] = lambda _user: set(),
-                 search_weight: float = 1.0):
+                 search_weight: float = 1.0, llm: CandidateScorer | None = None, llm_weight: float = 0.5):
         self.inner = inner
         self.disliked = disliked
         self.search_weight = search_weight           # x the largest learned weight, for the top hit
+        self.llm = llm
+        self.llm_weight = llm_weight                 # x the largest learned weight, for a certain pick
 
     def rank(self, context: RankingContext, candidates: list[Candidate], k: int) -> list[RankedItem]:
         rejected = self.disliked(context.user_id) if context.user_id else set()
@@ -39,8 +59,29 @@ class ConversationalRanker:
             rescored.append(RankedItem(entry.item, entry.score + part,
                                        {**entry.contributions, "search_match": round(part, 4)}))
         # the search rank reorders new items; what they bought stays behind every new one
-        rescored.sort(key=lambda r: (r.contributions.get(BOUGHT_BEFORE, 0.0), -r.score, r.item.item_id))
+        rescored.sort(key=self._order)
+        if self.llm is not None and context.user_id and self.llm.has_history(context):
+            rescored = sorted(self._llm_reranked(context, rescored, self.inner._scale * self.llm_weight),
+                              key=self._order)
         return rescored[:k]
+
+    @staticmethod
+    def _order(entry: RankedItem):
+        return entry.contributions.get(BOUGHT_BEFORE, 0.0), -entry.score, entry.item.item_id
+
+    def _llm_reranked(self, context: RankingContext, ranked: list[RankedItem], scale: float) -> list[RankedItem]:
+        """The LLM's pick probabilities over the head of the new items, added as the `llm` signal."""
+        head = [r for r in ranked if not r.contributions.get(BOUGHT_BEFORE)][: self.llm.window]
+        if len(head) < 2:
+            return ranked
+        logscores = self.llm.signal(context, [Candidate(r.item) for r in head])
+        top = max(logscores.values())
+        weights = {item_id: math.exp(value - top) for item_id, value in logscores.items()}
+        total = sum(weights.values())
+        part = {item_id: scale * weight / total for item_id, weight in weights.items()}
+        return [RankedItem(r.item, r.score + part.get(r.item.item_id, 0.0),
+                           {**r.contributions, LLM_SIGNAL: round(part.get(r.item.item_id, 0.0), 4)})
+                if r.item.item_id in part else r for r in ranked]
 
     def answering_the_request(self, context: RankingContext, candidates: list[Candidate]) -> list[Candidate]:
         """The search's candidates, and others at least as similar to the request as its median one."""

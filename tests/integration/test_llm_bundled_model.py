@@ -74,3 +74,26 @@ def test_a_whole_turn_with_the_real_model_keeps_every_sentence_faithful(model, s
                            assistant.reviews.for_item(explanation["item_id"]))
         assert all(guard.check(s, facts).faithful for s in split_sentences(explanation["text"]))
     assert record.timings.first_model_token_s is not None
+
+
+RANKING_HISTORY = "USB-C wall charger 65 W"
+RANKING_TITLES = ["USB-C charging cable 2 m", "Lavender bath bomb set", "Wireless mouse", "HDMI cable 4K", "Face cream"]
+
+
+def ranking_chat():
+    from finetune.llm_ranker import LLMRanker
+    from retrieval.catalog import Item
+
+    candidates = [Item(item_id=str(k), title=title) for k, title in enumerate(RANKING_TITLES)]
+    return LLMRanker(model=None).chat([Item(item_id="h", title=RANKING_HISTORY)], candidates)
+
+
+def test_the_assistant_s_model_scores_ranking_letters_as_the_evaluation_does(model):
+    """The chat turn's LLM ranker reads the same log-probabilities `eval model` measures."""
+    from finetune.generation import LocalModel
+
+    labels = list("ABCDE")
+    served = model.label_scores([ranking_chat()], [labels])[0]
+    evaluated = LocalModel(model.model, model.tokenizer).label_scores([ranking_chat()], [labels])[0]
+    assert served == pytest.approx(evaluated, abs=1e-4)
+    assert len(set(served)) > 1 and all(s < 0 for s in served)

@@ -98,3 +98,30 @@ def test_erasure_drops_kept_lists_and_encoder_states(services):
     services.erase_user("u6")
     assert not any(key[0] == "u6" for key in services.recommendation_cache._entries)
     assert len(services.runtime.model.sequential._states) == 0
+
+
+@pytest.mark.slow
+def test_llm_ranking_reranks_the_head_for_a_shopper_with_a_history(tmp_path, real_embedder):
+    """`--llm-ranking` with the real bundled model: the model's pick probabilities are one more
+    signal of the shown items; an anonymous shopper is not re-ranked."""
+    from agent.llm.config import LLMConfig
+    from shopwise.config import Settings
+    from shopwise.services import build_services
+
+    folder = write_tiny_shop(tmp_path / "shop")
+    services = build_services(Settings(home=tmp_path / "home"), data=folder, embedder=real_embedder,
+                              llm=LLMConfig(dtype="float32"), llm_ranking=True)
+    reply = services.assistant.session(user_id="u0").reply("model")
+    shares = [c.get("llm") for c in reply.ranking.contributions]
+    assert all(share is not None for share in shares) and sum(shares) > 0
+    anonymous = services.assistant.session().reply("model")
+    assert all("llm" not in c for c in anonymous.ranking.contributions)
+
+
+def test_llm_ranking_without_a_model_is_a_clear_error(tmp_path):
+    from shopwise.config import Settings
+    from shopwise.errors import UserFacingError
+    from shopwise.services import build_services
+
+    with pytest.raises(UserFacingError, match="--llm-ranking needs a language model"):
+        build_services(Settings(home=tmp_path / "home"), data=tmp_path, llm=None, llm_ranking=True)

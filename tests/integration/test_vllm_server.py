@@ -91,3 +91,19 @@ def test_a_stopped_server_gives_a_clear_error_and_the_session_goes_on(server, sm
     record = session.reply("headphones")
     assert record.outcome == "answer" and "unavailable" in record.reply
     assert "serve-llm" in record.generation.fallback_reason
+
+
+def test_ranking_letters_are_scored_by_the_server_as_in_process(server):
+    """The LLM ranker through vLLM (top log-probabilities of a one-token reply) agrees with the
+    in-process scores of the same model (the served LoRA is untrained, so it is the base model)."""
+    from agent.llm.local import LocalChatModel
+    from agent.llm.model_files import resolve_model_dir
+    from agent.llm.openai_http import OpenAIChatModel
+    from tests.integration.test_llm_bundled_model import ranking_chat
+
+    labels = list("ABCDE")
+    remote = OpenAIChatModel(server.url, "shop-lora", timeout_s=60).label_scores([ranking_chat()], [labels])[0]
+    local = LocalChatModel(resolve_model_dir(None, REAL_MODEL_CACHE), dtype="float32").label_scores(
+        [ranking_chat()], [labels])[0]
+    assert max(range(5), key=lambda i: remote[i]) == max(range(5), key=lambda i: local[i])
+    assert remote == pytest.approx(local, abs=0.35)

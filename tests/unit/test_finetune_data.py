@@ -114,6 +114,33 @@ def test_every_ranking_target_exists_and_its_label_points_at_it(toy):
             assert f"{label}. {' '.join(title_words)}" in row["prompt"][-1]["content"]
 
 
+def test_ranking_prompts_list_candidates_in_the_first_stage_order(toy, tmp_path):
+    from finetune.candidate_order import HistoryMatchOrder
+
+    source, out, _ = toy
+    items = load_dataset_folder(source).items
+    first_stage = HistoryMatchOrder(items[i] for i in sorted(items))
+    rows = [r for split in ("train", "test") for r in _rows(out, split) if r["task"] == "ranking"]
+    for row in rows:
+        meta = json.loads(row["meta"])
+        history = [items[i] for i in meta["history"] if i in items]
+        scores = first_stage.scores(history, [items[c] for c in meta["candidates"]])
+        assert scores == sorted(scores, reverse=True)
+    # the toy titles share words, so the order is not trivially the given one; shuffled lists are not sorted
+    shuffled = build_training_data(source, tmp_path / "shuffled", DataConfig(test_user_share=0.3, candidate_order="shuffled"))
+    assert shuffled["counts"] == _counts(out)
+    unsorted = 0
+    for row in (r for r in _rows(tmp_path / "shuffled", "train") if r["task"] == "ranking"):
+        meta = json.loads(row["meta"])
+        scores = first_stage.scores([items[i] for i in meta["history"]], [items[c] for c in meta["candidates"]])
+        unsorted += scores != sorted(scores, reverse=True)
+    assert unsorted > 0
+
+
+def _counts(out: Path) -> dict:
+    return json.loads((out / "manifest.json").read_text())["counts"]
+
+
 def test_a_folder_without_items_is_a_clear_error(tmp_path):
     from shopwise.errors import UserFacingError
 

@@ -70,3 +70,30 @@ def test_rank_and_signal_follow_the_protocol(tiny):
 def test_window_beyond_the_label_alphabet_is_refused(tiny):
     with pytest.raises(ValueError):
         LLMRanker(tiny, window=30)
+
+
+class FirstLetterModel:
+    """Scores letters by position (A best), and keeps the chats it was asked."""
+
+    def __init__(self):
+        self.chats = []
+
+    def label_scores(self, chats, labels):
+        self.chats += chats
+        return [[-float(i) for i in range(len(window))] for window in labels]
+
+
+def test_candidates_are_listed_in_the_first_stage_order_and_scored_back_in_the_callers():
+    from finetune.candidate_order import HistoryMatchOrder
+
+    history = [Item(item_id="h", title="Nikon D7100 camera")]
+    candidates = [Item(item_id="mug", title="Coffee mug"), Item(item_id="pan", title="Frying pan"),
+                  Item(item_id="bat", title="Battery for Nikon D7100")]
+    model = FirstLetterModel()
+    ranker = LLMRanker(model, first_stage=HistoryMatchOrder([*history, *candidates]))
+    scores = ranker.scores(history, candidates)
+    assert "A. Battery for Nikon D7100" in model.chats[0][-1]["content"]
+    assert scores[2] == 0.0 and scores[2] > scores[0] and scores[2] > scores[1]
+    plain = FirstLetterModel()
+    assert LLMRanker(plain).scores(history, candidates) == [0.0, -1.0, -2.0]
+    assert "A. Coffee mug" in plain.chats[0][-1]["content"]

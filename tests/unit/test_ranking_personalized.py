@@ -147,3 +147,44 @@ def test_the_chat_ranker_shows_only_items_that_answer_the_request(model, fake_em
     # without a request there is nothing to answer: every candidate may be shown
     anything = ConversationalRanker(inner).rank(RankingContext(query="", user_id="u"), searched + from_profile, 5)
     assert "charger-1" in [r.item.item_id for r in anything]
+
+
+class PickOne:
+    """An LLM ranker that is sure of one item; records what it was shown."""
+
+    window = 3
+
+    def __init__(self, favourite: str, history: bool = True):
+        self.favourite, self.history, self.shown = favourite, history, []
+
+    def has_history(self, context):
+        return self.history
+
+    def signal(self, context, candidates):
+        self.shown.append([c.item.item_id for c in candidates])
+        return {c.item.item_id: (0.0 if c.item.item_id == self.favourite else -20.0) for c in candidates}
+
+
+def test_the_llm_reranks_the_head_of_the_chat_ranking(model, fake_embedder):
+    from agent.ranking.chat_ranker import ConversationalRanker
+
+    inner = PersonalizedRanker(model, lambda user: history_of(model, "camera-0"),
+                               embed_query=lambda text: fake_embedder.embed([text])[0])
+    proposed = [Candidate(item=c.item, signals={"search_rank": 1 + n}) for n, c in enumerate(candidates(model))]
+    context = RankingContext(query="", user_id="u")
+    plain = [r.item.item_id for r in ConversationalRanker(inner).rank(context, proposed, len(proposed))]
+    new_items = [i for i in plain if i != "camera-0"]
+    favourite = new_items[2]                                    # third in the head of three
+    llm = PickOne(favourite)
+    ranked = ConversationalRanker(inner, llm=llm, llm_weight=100.0).rank(context, proposed, len(proposed))
+    assert llm.shown == [new_items[:3]]                         # the head, best first, never a bought item
+    assert ranked[0].item.item_id == favourite and ranked[0].contributions["llm"] > 0
+    assert [r.item.item_id for r in ranked[1:]] == [i for i in plain if i != favourite]
+    assert ranked[-1].item.item_id == "camera-0"                # bought stays behind every new item
+    # without a history (or for an anonymous shopper) the model is not asked
+    silent = PickOne(favourite, history=False)
+    unchanged = ConversationalRanker(inner, llm=silent, llm_weight=100.0).rank(context, proposed, len(proposed))
+    assert [r.item.item_id for r in unchanged] == plain and silent.shown == []
+    anonymous = PickOne(favourite)
+    ConversationalRanker(inner, llm=anonymous).rank(RankingContext(query=""), proposed, 3)
+    assert anonymous.shown == []

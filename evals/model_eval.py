@@ -16,6 +16,7 @@ import json
 import logging
 import random
 import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -215,13 +216,19 @@ def sample_rows(dataset, task: str, limit: int, seed: int = 7) -> list[dict]:
     return rows[:limit]
 
 
-def evaluate_method(method: Method, dataset, limit: int, tasks: Sequence[str] = tuple(EVALUATORS)) -> dict[str, float]:
+def evaluate_method(method: Method, dataset, limit: int, tasks: Sequence[str] = tuple(EVALUATORS),
+                    timings: dict[str, float] | None = None) -> dict[str, float]:
+    """The method's metrics on up to `limit` held-out rows per task; `timings` (optional) receives
+    `{method}_{task}_seconds_per_example` (wall time of the whole task over its rows)."""
     results: dict[str, float] = {}
     for task in tasks:
         rows = sample_rows(dataset, task, limit)
         if rows:
             log.info("%s: %s on %d examples", method.name, task, len(rows))
+            started = time.perf_counter()
             results.update(EVALUATORS[task](method, rows))
+            if timings is not None:
+                timings[f"{method.name}_{task}_seconds_per_example"] = round((time.perf_counter() - started) / len(rows), 3)
     return results
 
 
@@ -262,7 +269,9 @@ def _cached_training_data(data_dir: Path, cache: Path, data_config) -> Path:
     from finetune.build import build_training_data
     from retrieval.dataset_cache import dataset_fingerprint
 
-    out = cache / f"data-{dataset_fingerprint(data_dir)}-{_config_key(data_config)}"
+    from finetune.examples import DATA_FORMAT
+
+    out = cache / f"data-{dataset_fingerprint(data_dir)}-{_config_key(data_config)}-f{DATA_FORMAT}"
     if not (out / "manifest.json").is_file():
         build_training_data(data_dir, out, data_config)
     return out
@@ -340,10 +349,10 @@ def run_model_eval(data_dir: Path, json_out: Path, settings, *, base: Path | Non
     prompter = FewShotPrompter.from_training_data(data, embedder)
     base_model = LocalModel.load(base)
     if "zero-shot" in methods:
-        results["zero-shot"] = evaluate_method(Method("zero-shot", base_model), test, limit, tasks)
+        results["zero-shot"] = evaluate_method(Method("zero-shot", base_model), test, limit, tasks, facts)
         write(False)
     if "few-shot" in methods:
-        results["few-shot"] = evaluate_method(Method("few-shot", base_model, prompter), test, limit, tasks)
+        results["few-shot"] = evaluate_method(Method("few-shot", base_model, prompter), test, limit, tasks, facts)
         write(False)
     del base_model
     if "fine-tuned" in methods or FINE_TUNED_BARE in methods:
@@ -356,14 +365,14 @@ def run_model_eval(data_dir: Path, json_out: Path, settings, *, base: Path | Non
         tuned = LocalModel.load(base, adapter)
         if "fine-tuned" in methods:
             results["fine-tuned"] = evaluate_method(Method("fine-tuned", tuned, served_prompts(prompter, adapter)),
-                                                    test, limit, tasks)
+                                                    test, limit, tasks, facts)
             write(False)
         if FINE_TUNED_BARE in methods:
-            results[FINE_TUNED_BARE] = evaluate_method(Method(FINE_TUNED_BARE, tuned), test, limit, tasks)
+            results[FINE_TUNED_BARE] = evaluate_method(Method(FINE_TUNED_BARE, tuned), test, limit, tasks, facts)
             write(False)
     if adapters_dir is not None:
         for version in AdapterStore(adapters_dir).versions():
             name = f"online-{version.name}"
             results[name] = evaluate_method(Method(name, LocalModel.load(base, version.path),
-                                                   served_prompts(prompter, version.path)), test, limit, tasks)
+                                                   served_prompts(prompter, version.path)), test, limit, tasks, facts)
     return write(True)

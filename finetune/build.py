@@ -14,7 +14,7 @@ from pathlib import Path
 
 from finetune.config import DataConfig
 from finetune.dialogue_data import DialogueBuilder
-from finetune.examples import SPLITS, Example
+from finetune.examples import DATA_FORMAT, SPLITS, Example
 from finetune.explanation_data import ExplanationBuilder
 from finetune.ranking_data import RankingBuilder
 from finetune.understanding_data import UnderstandingBuilder
@@ -63,7 +63,8 @@ def build_training_data(data_dir: Path, out: Path, config: DataConfig = DataConf
     examples = build_examples(folder, config, until)
     out.mkdir(parents=True, exist_ok=True)
     counts = save_examples(examples, out)
-    manifest = {"source": str(data_dir.resolve()), "dataset": folder.name, "source_digest": dataset_fingerprint(data_dir),
+    manifest = {"source": str(data_dir.resolve()), "dataset": folder.name, "format": DATA_FORMAT,
+                "source_digest": dataset_fingerprint(data_dir),
                 "events_until": until, "held_out_newest_events": hold_out_newest_events,
                 "skipped_lines": len(folder.rejected), "counts": counts, "config": asdict(config)}
     (out / MANIFEST).write_text(json.dumps(manifest, indent=2))

@@ -9,6 +9,9 @@ from dataclasses import dataclass, field
 from finetune.prompts import messages
 
 SPLITS = ("train", "validation", "test")
+# Bumped whenever a task's prompt or target format changes, so cached data and adapters are rebuilt
+# (3: ranking candidates in the first stage's order, explanations in the assistant's prompt).
+DATA_FORMAT = 3
 
 
 @dataclass(frozen=True)

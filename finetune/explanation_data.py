@@ -1,5 +1,7 @@
 """Grounded-explanation examples: item facts, review snippets and a short profile -> one sentence
 that states only those facts (the target is composed from them, so it is faithful by construction).
+Prompts are the assistant's own (`agent.explanation.prompt`, facts picked by `item_facts` as in the
+chat turn), and targets start "It ...", as the assistant's prefilled reply continues.
 
 Split by item; review snippets come only from users of the same side of the user split, so a
 held-out user's review never appears in training text.
@@ -11,10 +13,10 @@ import random
 import re
 from collections import Counter
 
+from agent.explanation.facts import ItemFacts, item_facts
+from agent.explanation.prompt import PREFIX, explanation_user_text
 from finetune.config import DataConfig
 from finetune.examples import Example, split_of
-from finetune.prompts import explanation_user_text, short_title
-from finetune.understanding_data import usable_attributes
 from profiles.dataset import Dataset as DatasetFolder
 from profiles.records import Review
 from retrieval.catalog import Item
@@ -49,28 +51,23 @@ def item_name(item: Item) -> str:
     return f"{item.brand}'s {name}" if item.brand else name
 
 
-def compose_explanation(item: Item, snippets: list[str], profile: list[str]) -> str:
-    """One sentence made only of the given facts."""
-    subject = item_name(item)
-    parts: list[str] = []
-    attributes = usable_attributes(item)
-    if attributes:
-        name, value = attributes[0]
+def compose_explanation(facts: ItemFacts, profile: list[str]) -> str:
+    """One sentence made only of the facts in the prompt, starting as the assistant's reply does."""
+    item = facts.item
+    parts = [f"is {item_name(item)}"]
+    if facts.attributes:
+        name, value = facts.attributes[0]
         parts.append(f"has {name.lower()} {value}")
-    elif item.categories:
-        parts.append(f"is in {item.categories[-1]}")
     if item.rating is not None:
         count = f" by {item.rating_count} shoppers" if item.rating_count else ""
         parts.append(f"is rated {item.rating:g} out of 5{count}")
-    if snippets:
-        parts.append(f'a reviewer says "{snippets[0]}"')
+    if facts.snippets:
+        parts.append(f'a reviewer says "{facts.snippets[0]}"')
     liked = [p for p in profile if p in {item.brand, *(item.categories[-1:])}]
     if liked:
         parts.append(f"it matches your interest in {liked[0]}")
-    if not parts:
-        return f"{subject} is in the catalog."
     body = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
-    return f"{subject} {body}."
+    return f"{PREFIX} {body}."
 
 
 class ExplanationBuilder:
@@ -97,12 +94,14 @@ class ExplanationBuilder:
             split = split_of(f"item:{item.item_id}", self.config.seed, self.config.test_user_share)
             side = "test" if split == "test" else "train"
             usable = [r for r in reviews.get(item.item_id, []) if self.user_split(r.user_id) == side]
-            snippets = review_snippets(usable)
+            facts = item_facts(item, review_snippets(usable))
             people = [u for u in buyers.get(item.item_id, []) if self.user_split(u) == side]
             profile = self._profile(rng.choice(people), item.item_id) if people else []
+            need = item.categories[-1].lower() if item.categories else None    # what a shopper asked for
             examples.append(Example(
-                task="explanation", user_text=explanation_user_text(item, snippets, profile),
-                target=compose_explanation(item, snippets, profile), split=split, query=item.title,
-                group=f"item:{item.item_id}", meta={"item": item.item_id, "snippets": snippets, "profile": profile}))
+                task="explanation", user_text=explanation_user_text(facts, need, profile=profile),
+                target=compose_explanation(facts, profile), split=split, query=item.title,
+                group=f"item:{item.item_id}",
+                meta={"item": item.item_id, "snippets": list(facts.snippets), "profile": profile}))
         rng.shuffle(examples)
         return examples[: self.config.max_explanation]

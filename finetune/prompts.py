@@ -9,19 +9,18 @@ from __future__ import annotations
 import string
 from typing import Sequence
 
+from agent.explanation.prompt import SYSTEM_PROMPT as EXPLANATION_SYSTEM_PROMPT
 from agent.understanding.prompt import SYSTEM_PROMPT as UNDERSTANDING_SYSTEM_PROMPT
 from retrieval.catalog import Item
-from retrieval.documents import key_attributes
 
 TASKS = ("understanding", "ranking", "explanation", "dialogue")
 LABELS = string.ascii_uppercase          # candidate index tokens: single tokens in SmolLM2's vocabulary
 
-SYSTEM = {                               # understanding: the assistant's own prompt (agent.understanding.prompt)
+SYSTEM = {                               # understanding, explanation: the assistant's own prompts
     "understanding": UNDERSTANDING_SYSTEM_PROMPT,
     "ranking": ("You predict which candidate the shopper buys next, from what they bought before. "
                 "Reply with the candidate's letter only."),
-    "explanation": ("Write one sentence telling the shopper why this item may suit them. "
-                    "Use only the facts and reviews given."),
+    "explanation": EXPLANATION_SYSTEM_PROMPT,
     "dialogue": ("The shopper's request is too vague to search. Ask one short clarifying question "
                  "that offers real options from the catalog."),
 }
@@ -41,33 +40,6 @@ def ranking_user_text(history: Sequence[Item], candidates: Sequence[Item], title
     bought = "\n".join(f"- {short_title(item, title_words)}" for item in history) or "- (nothing yet)"
     listed = "\n".join(f"{LABELS[i]}. {short_title(item, title_words)}" for i, item in enumerate(candidates))
     return f"Bought before, oldest first:\n{bought}\nCandidates:\n{listed}\nWhich one next?"
-
-
-# -- grounded explanation ----------------------------------------------------------------------
-def item_facts(item: Item) -> list[str]:
-    facts = [f"Item: {item.title}"]
-    if item.brand:
-        facts.append(f"Brand: {item.brand}")
-    if item.categories:
-        facts.append("Category: " + " > ".join(item.categories[-2:]))
-    if item.price is not None:
-        facts.append(f"Price: {item.price:g}")
-    attributes = key_attributes(item, limit=4)
-    if attributes:
-        facts.append("Facts: " + "; ".join(f"{name}: {value}" for name, value in attributes))
-    if item.rating is not None:
-        count = f" from {item.rating_count} ratings" if item.rating_count else ""
-        facts.append(f"Rating: {item.rating:g} out of 5{count}")
-    return facts
-
-
-def explanation_user_text(item: Item, snippets: Sequence[str], profile: Sequence[str]) -> str:
-    lines = item_facts(item)
-    if snippets:
-        lines.append("Reviews:\n" + "\n".join(f"- {s}" for s in snippets))
-    if profile:
-        lines.append("Shopper likes: " + ", ".join(profile))
-    return "\n".join(lines)
 
 
 # -- dialogue ----------------------------------------------------------------------------------

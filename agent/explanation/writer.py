@@ -8,16 +8,14 @@ import re
 import time
 from dataclasses import dataclass
 
-from agent.explanation.facts import ItemFacts, format_price
+from agent.explanation.facts import ItemFacts
 from agent.explanation.faithfulness import FaithfulnessGuard, split_sentences
+from agent.explanation.prompt import PREFIX, explanation_messages
 from agent.explanation.templates import describe_constraints, template_explanation
-from agent.llm.interface import ChatModel, LLMUnavailable, Message
+from agent.llm.interface import ChatModel, LLMUnavailable
 from agent.understanding.constraints import Constraints
 
 log = logging.getLogger(__name__)
-SYSTEM_PROMPT = ("You are a shopping assistant. In one short sentence, say why the product suits the "
-                 "shopper. Use only the facts listed; never add numbers, brands or features.")
-PREFIX = "It"
 MIN_SENTENCE_CHARS = 12
 SENTENCE_END = re.compile(r"[.!?](?=\s)")
 
@@ -31,25 +29,6 @@ class Explanation:
     problems: tuple[str, ...] = ()    # why the model's sentence was replaced
     model_seconds: float = 0.0
     first_token_s: float | None = None
-
-
-def explanation_messages(facts: ItemFacts, need: str | None, constraints: Constraints) -> list[Message]:
-    item = facts.item
-    lines = [f"Shopper wants: {need or 'a recommendation'}" +
-             (f" ({describe_constraints(constraints)})" if describe_constraints(constraints) else ""),
-             f"Product: {item.title[:160]}"]
-    if item.brand:
-        lines.append(f"Brand: {item.brand}")
-    if item.price is not None:
-        lines.append(f"Price: {format_price(item.price, item.currency)}")
-    if item.rating is not None:
-        lines.append(f"Rating: {item.rating:g} of 5")
-    if facts.attributes:
-        lines.append("Facts: " + "; ".join(f"{n}: {v}" for n, v in facts.attributes))
-    for snippet in facts.snippets:
-        lines.append(f'Review: "{snippet}"')
-    return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": "\n".join(lines)},
-            {"role": "assistant", "content": PREFIX}]
 
 
 class ExplanationWriter:
@@ -66,7 +45,7 @@ class ExplanationWriter:
         started = time.perf_counter()
         first_token_s = None
         generated, complete = "", False
-        stream = self.model.stream(explanation_messages(facts, need, constraints),
+        stream = self.model.stream(explanation_messages(facts, need, describe_constraints(constraints)),
                                    max_tokens=self.max_tokens, stop=("\n",))
         try:
             for piece in stream:

@@ -137,6 +137,31 @@ def test_ranking_prompts_list_candidates_in_the_first_stage_order(toy, tmp_path)
     assert unsorted > 0
 
 
+def test_explanation_rows_are_the_assistant_s_prompt_and_pass_its_guard(toy):
+    """An explanation example is the chat the assistant sends for that item (its prompt, facts picked
+    as in the chat turn), and the target continues the assistant's prefilled "It" with a sentence its
+    own faithfulness guard accepts."""
+    from agent.explanation.facts import item_facts
+    from agent.explanation.faithfulness import FaithfulnessGuard
+    from agent.explanation.prompt import PREFIX, explanation_messages
+    from agent.understanding.vocabulary import CatalogVocabulary
+
+    source, out, _ = toy
+    items = load_dataset_folder(source).items
+    guard = FaithfulnessGuard(CatalogVocabulary.from_items(items.values()))
+    rows = [r for split in ("train", "test") for r in _rows(out, split) if r["task"] == "explanation"]
+    assert rows and any(json.loads(r["meta"])["snippets"] for r in rows)
+    for row in rows:
+        meta = json.loads(row["meta"])
+        item = items[meta["item"]]
+        facts = item_facts(item, meta["snippets"])
+        served = explanation_messages(facts, item.categories[-1].lower(), profile=meta["profile"])
+        assert row["prompt"] == served[:2] and served[2]["content"] == PREFIX
+        sentence = row["completion"][0]["content"]
+        assert sentence.startswith(PREFIX + " ")
+        assert guard.check(sentence, facts).faithful and guard.states_a_fact(sentence, facts), sentence
+
+
 def _counts(out: Path) -> dict:
     return json.loads((out / "manifest.json").read_text())["counts"]
 

@@ -298,10 +298,9 @@ def _cached_adapter(data: Path, base: Path, cache: Path, train_config, embedder)
 def served_prompts(prompter, adapter: Path):
     """An adapter is asked the way the assistant asks it: understanding with worked examples (as
     many as it was trained with, else the assistant's default), the other tasks on bare prompts."""
-    from finetune.fewshot import DEFAULT_SHOTS
-    from finetune.train import adapter_worked_examples
+    from finetune.train import served_understanding_shots
 
-    return prompter.limited_to({"understanding": adapter_worked_examples(adapter) or DEFAULT_SHOTS["understanding"]})
+    return prompter.limited_to({"understanding": served_understanding_shots(adapter)})
 
 
 def run_model_eval(data_dir: Path, json_out: Path, settings, *, base: Path | None = None,

@@ -146,6 +146,14 @@ def adapter_worked_examples(adapter: Path) -> int:
     return int((json.loads(summary.read_text()).get("config") or {}).get("worked_examples", 0))
 
 
+def served_understanding_shots(adapter: Path | None) -> int:
+    """Worked examples the assistant puts before a request: as many as the adapter was trained with,
+    else the few-shot default (also for a bare-trained adapter, which measured better with them)."""
+    from finetune.fewshot import DEFAULT_SHOTS
+
+    return (adapter_worked_examples(adapter) if adapter else 0) or DEFAULT_SHOTS["understanding"]
+
+
 def with_worked_examples(rows, data: Path, config: TrainConfig, embedder) -> list[dict]:
     """Understanding rows with `config.worked_examples` similar training requests before each, from
     the same pool `eval model` and few-shot prompting draw on; other rows unchanged."""

@@ -117,7 +117,7 @@ def build_services(settings: Settings, *, data: Path | None = None, store: Path 
     the assistant over them. `llm=None` runs without a model (template explanations); with
     `llm_ranking` the model also re-ranks the head of each answer for shoppers with a history.
     `embedder` replaces the configured one (tests pass a fake)."""
-    from agent.builder import build_assistant
+    from agent.builder import build_assistant, understanding_shots_for
     from agent.explanation.reviews import ReviewSnippets
     from agent.llm.factory import build_chat_model
     from agent.session_setup import catalog_store
@@ -143,7 +143,7 @@ def build_services(settings: Settings, *, data: Path | None = None, store: Path 
     reviews = ReviewSnippets.from_folder(folder) if folder else None
     ranker, sources = personal_ranking(runtime, llm_ranker(model, runtime) if llm_ranking else None)
     assistant = build_assistant(index, model, reviews=reviews, llm_understanding=llm_understanding,
-                                ranker=ranker, sources=sources,
+                                ranker=ranker, sources=sources, understanding_shots=understanding_shots_for(llm),
                                 config=TurnConfig(items_shown=max(1, min(items_shown, 10))))
     log.info("services ready: %d items, personalised=%s", len(index), runtime is not None)
     from agent.turn.conversation_store import ConversationStore

@@ -111,3 +111,22 @@ def test_an_adapter_is_evaluated_as_the_assistant_asks_it(fake_embedder, tmp_pat
         served = served_prompts(prompter, adapter)
         assert len(served.messages("understanding", "Shopper: a request")) == 2 + 2 * shots
         assert served.messages("dialogue", "Shopper: cables?") == zero_shot_messages("dialogue", "Shopper: cables?")
+
+
+def test_the_assistant_asks_an_adapter_with_as_many_examples_as_it_was_trained_with(tmp_path):
+    import json
+
+    from agent.builder import understanding_shots_for
+    from agent.llm.config import LLMConfig
+    from finetune.train import SUMMARY
+
+    trained = tmp_path / "adapter"
+    trained.mkdir()
+    (trained / SUMMARY).write_text(json.dumps({"config": {"worked_examples": 5}}))
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    (bare / SUMMARY).write_text(json.dumps({"config": {"worked_examples": 0}}))
+    assert understanding_shots_for(LLMConfig(adapter=str(trained))) == 5
+    assert understanding_shots_for(LLMConfig(adapter=str(bare))) == 3       # bare-trained: the default
+    assert understanding_shots_for(LLMConfig()) == 3 == understanding_shots_for(None)
+    assert understanding_shots_for(LLMConfig(backend="openai", url="http://127.0.0.1:1/v1")) == 3

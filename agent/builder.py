@@ -24,7 +24,8 @@ log = logging.getLogger(__name__)
 def build_assistant(index: CatalogIndex, model: ChatModel | None, *, reviews: ReviewSnippets | None = None,
                     llm_understanding: bool = False, ranker: Ranker | None = None,
                     sources: list[CandidateSource] = (), config: TurnConfig = TurnConfig(),
-                    worked_examples: WorkedExamples | None = None, understanding_shots: int = 3) -> ShoppingAssistant:
+                    worked_examples: WorkedExamples | None = None, understanding_shots: int = 3,
+                    shopper_likes=None) -> ShoppingAssistant:
     """The assistant over `index`. With LLM understanding on, the model's prompt carries
     `understanding_shots` worked examples written from the catalog (few-shot); they stay with a LoRA
     adapter too (as many as it was trained with, `finetune.train.served_understanding_shots`), where
@@ -38,7 +39,7 @@ def build_assistant(index: CatalogIndex, model: ChatModel | None, *, reviews: Re
                                          worked_examples=worked_examples)
     writer = ExplanationWriter(model, FaithfulnessGuard(vocabulary))
     return ShoppingAssistant(index, understanding, writer, ranker=ranker, sources=sources,
-                             reviews=reviews, config=config)
+                             reviews=reviews, config=config, shopper_likes=shopper_likes)
 
 
 def open_store_assistant(store: Path, settings: Settings, llm: LLMConfig | None, *,

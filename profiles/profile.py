@@ -73,6 +73,18 @@ class UserProfile:
         norm = float(np.linalg.norm(self.embedding))
         return self.embedding / norm if norm > 0 else None
 
+    def top_likes(self, limit: int = 2) -> list[str]:
+        """The brands and finest categories this shopper weighs most, strongest first (what an
+        explanation may mention: "it matches your interest in Dove")."""
+        # raw decayed weights: both tallies fold the same events, so they compare (shares would not)
+        weighed = list(self.brands.weights.items()) + \
+            [(name.split(" > ")[-1], weight) for name, weight in self.categories.weights.items()]
+        names: list[str] = []
+        for name, weight in sorted(weighed, key=lambda pair: -pair[1]):
+            if weight > 0 and name not in names:
+                names.append(name)
+        return names[:limit]
+
     def to_dict(self) -> dict:
         return {"events": self.events, "last_ts": self.last_ts,
                 "categories": self.categories.to_dict(), "brands": self.brands.to_dict(),

@@ -144,6 +144,7 @@ def build_services(settings: Settings, *, data: Path | None = None, store: Path 
     ranker, sources = personal_ranking(runtime, llm_ranker(model, runtime) if llm_ranking else None)
     assistant = build_assistant(index, model, reviews=reviews, llm_understanding=llm_understanding,
                                 ranker=ranker, sources=sources, understanding_shots=understanding_shots_for(llm),
+                                shopper_likes=(lambda user: runtime.profiles.profile(user).top_likes()) if runtime else None,
                                 config=TurnConfig(items_shown=max(1, min(items_shown, 10))))
     log.info("services ready: %d items, personalised=%s", len(index), runtime is not None)
     from agent.turn.conversation_store import ConversationStore

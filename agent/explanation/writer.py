@@ -37,15 +37,17 @@ class ExplanationWriter:
         self.guard = guard
         self.max_tokens = max_tokens
 
-    def explain(self, facts: ItemFacts, need: str | None, constraints: Constraints) -> Explanation:
-        """Raises LLMUnavailable when the model fails; the caller falls back for the rest."""
+    def explain(self, facts: ItemFacts, need: str | None, constraints: Constraints,
+                likes: tuple[str, ...] = ()) -> Explanation:
+        """`likes`: what this shopper likes most (their profile), which the sentence may mention.
+        Raises LLMUnavailable when the model fails; the caller falls back for the rest."""
         template = template_explanation(facts, constraints)
         if self.model is None:
             return Explanation(facts.item.item_id, template, "template")
         started = time.perf_counter()
         first_token_s = None
         generated, complete = "", False
-        stream = self.model.stream(explanation_messages(facts, need, describe_constraints(constraints)),
+        stream = self.model.stream(explanation_messages(facts, need, describe_constraints(constraints), likes),
                                    max_tokens=self.max_tokens, stop=("\n",))
         try:
             for piece in stream:

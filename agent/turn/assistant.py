@@ -16,7 +16,7 @@ import logging
 import time
 import uuid
 from dataclasses import asdict, dataclass
-from typing import Iterator
+from typing import Callable, Iterator, Sequence
 
 from agent.dialogue.state import DialogueState
 from agent.explanation.facts import ItemFacts, item_facts
@@ -49,8 +49,12 @@ class TurnConfig:
 class ShoppingAssistant:
     def __init__(self, index: CatalogIndex, understanding: MessageUnderstanding, writer: ExplanationWriter,
                  ranker: Ranker | None = None, sources: list[CandidateSource] = (),
-                 reviews: ReviewSnippets | None = None, config: TurnConfig = TurnConfig()):
+                 reviews: ReviewSnippets | None = None, config: TurnConfig = TurnConfig(),
+                 shopper_likes: Callable[[str], Sequence[str]] | None = None):
+        """`shopper_likes(user_id)`: what a known shopper likes most (brands, categories), which the
+        explanation prompt may mention, as `finetune data` trains it; only ever that shopper's own."""
         self.index = index
+        self.shopper_likes = shopper_likes
         self.understanding = understanding
         self.writer = writer
         self.ranker = ranker or BaselineRanker()
@@ -207,6 +211,8 @@ class _Turn:
         yield self.say((heading or intro(understood.need, understood.constraints, len(shown))) + "\n")
         explanations: list[Explanation] = []
         fallback_reason = None
+        user_id, likes_of = self.session.user_id, self.assistant.shopper_likes
+        likes = tuple(likes_of(user_id)) if user_id and likes_of else ()
         for index, entry in enumerate(shown):
             facts = item_facts(entry.item, self.assistant.reviews.for_item(entry.item.item_id))
             yield self.say(item_line(numbers[index] if numbers else index + 1, facts) + "\n")
@@ -214,7 +220,7 @@ class _Turn:
             asked_at = self.elapsed()
             if fallback_reason is None:
                 try:
-                    explanation = writer.explain(facts, understood.need, understood.constraints)
+                    explanation = writer.explain(facts, understood.need, understood.constraints, likes)
                 except LLMUnavailable as error:
                     fallback_reason = str(error)
                     yield self.say(LLM_DOWN_NOTE + "\n")

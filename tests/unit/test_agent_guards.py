@@ -137,3 +137,32 @@ def test_llm_down_mid_stream_falls_back_and_the_session_goes_on(small_index):
     assert record.generation.fallback_reason
     model.fail_after = None
     assert session.reply("cheaper").outcome == "answer"
+
+
+def test_a_known_shopper_s_likes_reach_the_explanation_prompt_and_no_one_else_s(small_index):
+    likes = {"ana": ("Northpeak", "Rain Jackets"), "ben": ("Sonique",)}
+    model = ScriptedLLM(["It is a Northpeak rain jacket and it matches your interest in Northpeak."])
+    asked = []
+    assistant = make_assistant(small_index, model, shopper_likes=lambda user: asked.append(user) or likes.get(user, ()))
+    reply = assistant.session(user_id="ana").reply("a rain jacket")
+    prompts = [call[1]["content"] for call in model.calls]
+    assert prompts and all("Shopper likes: Northpeak, Rain Jackets" in p and "Sonique" not in p for p in prompts)
+    assert any(e["source"] == "llm" and "your interest in Northpeak" in e["text"]
+               for e in reply.generation.explanations if e["item_id"].startswith("jk-"))
+    model.calls.clear()
+    assistant.session().reply("a rain jacket")                    # anonymous: no profile line at all
+    assistant.session(user_id="cem").reply("a rain jacket")       # a shopper without a profile
+    assert model.calls and all("Shopper likes" not in call[1]["content"] for call in model.calls)
+    assert None not in asked and "cem" in asked
+
+
+def test_top_likes_are_the_strongest_brands_and_categories():
+    from profiles.profile import UserProfile
+
+    profile = UserProfile("u")
+    for key, weight in (("Dove", 3.0), ("Acme", 1.0)):
+        profile.brands.add(key, weight, 0.0)
+    profile.categories.add("Beauty > Shampoo", 2.0, 0.0)
+    profile.categories.add("Beauty > Soap", -1.0, 0.0)          # a dislike weighs against
+    assert profile.top_likes() == ["Dove", "Shampoo"]
+    assert UserProfile("cold").top_likes() == []

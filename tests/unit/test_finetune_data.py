@@ -188,3 +188,16 @@ def test_real_data_set_uses_the_fixed_candidate_lists_for_held_out_users(tmp_pat
         assert meta["target"] == listed.target and set(meta["candidates"]) == {listed.target, *listed.negatives}
     train_users = {r["group"] for r in _rows(tmp_path / "out", "train") if r["task"] == "ranking"}
     assert train_users.isdisjoint({r["group"] for r in test})
+
+
+def test_the_cli_builds_data_with_the_chosen_candidate_order(toy, tmp_path, monkeypatch):
+    from shopwise.cli import main
+
+    source, _, _ = toy
+    monkeypatch.setenv("SHOPWISE_HOME", str(tmp_path / "home"))
+    assert main(["finetune", "data", "--data", str(source), "--out", str(tmp_path / "out"),
+                 "--candidate-order", "shuffled"]) == 0
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert manifest["config"]["candidate_order"] == "shuffled" and manifest["format"] >= 3
+    with pytest.raises(SystemExit):
+        main(["finetune", "data", "--data", str(source), "--out", str(tmp_path / "x"), "--candidate-order", "best"])

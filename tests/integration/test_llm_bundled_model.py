@@ -88,12 +88,16 @@ def ranking_chat():
     return LLMRanker(model=None).chat([Item(item_id="h", title=RANKING_HISTORY)], candidates)
 
 
-def test_the_assistant_s_model_scores_ranking_letters_as_the_evaluation_does(model):
-    """The chat turn's LLM ranker reads the same log-probabilities `eval model` measures."""
+def test_the_assistant_s_model_scores_ranking_letters_as_the_evaluation_does():
+    """The chat turn's LLM ranker reads the same log-probabilities `eval model` measures (fresh
+    models: the module's shared one has had adapters loaded by other tests)."""
+    from agent.llm.local import LocalChatModel
+    from agent.llm.model_files import resolve_model_dir
     from finetune.generation import LocalModel
 
     labels = list("ABCDE")
-    served = model.label_scores([ranking_chat()], [labels])[0]
-    evaluated = LocalModel(model.model, model.tokenizer).label_scores([ranking_chat()], [labels])[0]
+    base = resolve_model_dir(None, REAL_MODEL_CACHE)
+    served = LocalChatModel(base, dtype="float32").label_scores([ranking_chat()], [labels])[0]
+    evaluated = LocalModel.load(base, device="cpu").label_scores([ranking_chat()], [labels])[0]
     assert served == pytest.approx(evaluated, abs=1e-4)
     assert len(set(served)) > 1 and all(s < 0 for s in served)

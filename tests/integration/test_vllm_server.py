@@ -82,17 +82,6 @@ def test_a_whole_turn_through_vllm(server, small_index, small_dataset):
     assert session.reply("cheaper").outcome in ("answer", "nothing")
 
 
-def test_a_stopped_server_gives_a_clear_error_and_the_session_goes_on(server, small_index):
-    from agent.llm.openai_http import OpenAIChatModel
-
-    session = make_assistant(small_index, OpenAIChatModel(server.url, "shop-lora", timeout_s=60, max_retries=0)).session()
-    assert session.reply("rain jacket").generation.fallback_reason is None
-    server.stop()
-    record = session.reply("headphones")
-    assert record.outcome == "answer" and "unavailable" in record.reply
-    assert "serve-llm" in record.generation.fallback_reason
-
-
 def test_ranking_letters_are_scored_by_the_server_as_in_process(server):
     """The LLM ranker through vLLM (top log-probabilities of a one-token reply) agrees with the
     in-process scores of the same model (the served LoRA is untrained, so it is the base model)."""
@@ -107,3 +96,14 @@ def test_ranking_letters_are_scored_by_the_server_as_in_process(server):
         [ranking_chat()], [labels])[0]
     assert max(range(5), key=lambda i: remote[i]) == max(range(5), key=lambda i: local[i])
     assert remote == pytest.approx(local, abs=0.35)
+
+
+def test_a_stopped_server_gives_a_clear_error_and_the_session_goes_on(server, small_index):
+    from agent.llm.openai_http import OpenAIChatModel
+
+    session = make_assistant(small_index, OpenAIChatModel(server.url, "shop-lora", timeout_s=60, max_retries=0)).session()
+    assert session.reply("rain jacket").generation.fallback_reason is None
+    server.stop()
+    record = session.reply("headphones")
+    assert record.outcome == "answer" and "unavailable" in record.reply
+    assert "serve-llm" in record.generation.fallback_reason

@@ -249,9 +249,9 @@ def listed_order_ndcg(dataset, limit: int) -> float:
     rows = sample_rows(dataset, "ranking", limit)
     values = []
     for row in rows:
-        candidates = json.loads(row["meta"])["candidates"]
-        values.append(ranking_ndcg([-float(i) for i in range(len(candidates))], candidates,
-                                   json.loads(row["meta"])["target"]))
+        meta = json.loads(row["meta"])
+        candidates = meta["candidates"]
+        values.append(ranking_ndcg([-float(i) for i in range(len(candidates))], candidates, meta["target"]))
     return mean(values)
 
 

@@ -101,3 +101,13 @@ def test_understanding_is_scored_free_and_schema_constrained():
     assert model.schemas[0] is None and model.schemas[1] == Constraints.json_schema()
     gate_only = evaluate_understanding(Method("gate", Model(), json_decodings=("free",)), rows)
     assert set(gate_only) == {"valid_json_rate", "constraint_f1"}
+
+
+def test_the_first_stage_alone_is_scored_in_the_listed_order():
+    import json
+
+    from evals.model_eval import listed_order_ndcg
+
+    rows = [{"task": "ranking", "meta": json.dumps({"candidates": ["a", "b", "c"], "target": "a"})},
+            {"task": "ranking", "meta": json.dumps({"candidates": ["a", "b", "c"], "target": "c"})}]
+    assert listed_order_ndcg(rows, limit=10) == pytest.approx((1.0 + 0.5) / 2)     # 1/log2(1+3) = 0.5

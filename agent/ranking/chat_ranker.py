@@ -17,14 +17,17 @@ Shoppers without a history are not re-ranked (the model would only guess from th
 
 from __future__ import annotations
 
+import logging
 import math
 from statistics import median
 from typing import Callable, Protocol, Sequence
 
+from agent.llm.interface import LLMUnavailable
 from agent.ranking.interface import Candidate, RankedItem, RankingContext
 from agent.ranking.personalized import BOUGHT_BEFORE, PersonalizedRanker
 
 
+log = logging.getLogger(__name__)
 LLM_SIGNAL = "llm"
 
 
@@ -74,7 +77,11 @@ class ConversationalRanker:
         head = [r for r in ranked if not r.contributions.get(BOUGHT_BEFORE)][: self.llm.window]
         if len(head) < 2:
             return ranked
-        logscores = self.llm.signal(context, [Candidate(r.item) for r in head])
+        try:
+            logscores = self.llm.signal(context, [Candidate(r.item) for r in head])
+        except LLMUnavailable as error:           # a server that is down costs the signal, not the turn
+            log.warning("LLM re-ranking skipped: %s", str(error)[:200])
+            return ranked
         top = max(logscores.values())
         weights = {item_id: math.exp(value - top) for item_id, value in logscores.items()}
         total = sum(weights.values())

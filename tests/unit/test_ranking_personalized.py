@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from agent.llm.interface import LLMUnavailable
 from agent.ranking.combiner import LinearCombiner
 from agent.ranking.features import FEATURES, History
 from agent.ranking.interactions import InteractionLog
@@ -188,3 +189,8 @@ def test_the_llm_reranks_the_head_of_the_chat_ranking(model, fake_embedder):
     anonymous = PickOne(favourite)
     ConversationalRanker(inner, llm=anonymous).rank(RankingContext(query=""), proposed, 3)
     assert anonymous.shown == []
+    # a model server that is down costs the signal, not the answer
+    down = PickOne(favourite)
+    down.signal = lambda context, candidates: (_ for _ in ()).throw(LLMUnavailable("server down"))
+    still = ConversationalRanker(inner, llm=down, llm_weight=100.0).rank(context, proposed, len(proposed))
+    assert [r.item.item_id for r in still] == plain and all("llm" not in r.contributions for r in still)

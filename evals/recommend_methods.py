@@ -12,7 +12,6 @@ import numpy as np
 
 from agent.ranking.features import History
 from agent.ranking.model import RankingModel, history_of
-from retrieval.documents import item_text
 
 METHODS = ("pop", "item-knn", "bm25-history", "sasrec", "shopwise")
 DEFAULT_METHOD = "shopwise"
@@ -51,19 +50,14 @@ def item_knn_scorer(model: RankingModel, training: dict[str, list]) -> Scorer:
 
 
 def bm25_history_scorer(model: RankingModel) -> Scorer:
-    """BM25 over item texts with the history's titles as the query."""
-    import bm25s
-    import Stemmer
+    """BM25 over item texts with the history's titles as the query (the LLM ranker's first stage)."""
+    from finetune.candidate_order import HistoryMatchOrder
 
-    stemmer = Stemmer.Stemmer("english")
-    corpus = [item_text(model.space.items[i]) for i in model.space.ids]
-    retriever = bm25s.BM25()
-    retriever.index(bm25s.tokenize(corpus, stemmer=stemmer, show_progress=False), show_progress=False)
+    items = model.space.items
+    first_stage = HistoryMatchOrder(items[i] for i in model.space.ids)
 
     def score(history: History, before: float) -> np.ndarray:
-        titles = " ".join(model.space.items[model.space.ids[r]].title for r in history.rows[-10:])
-        tokens = bm25s.tokenize([titles], stemmer=stemmer, return_ids=False, show_progress=False)[0]
-        return retriever.get_scores(tokens) if tokens else np.zeros(len(model.space))
+        return first_stage.catalog_scores([items[model.space.ids[r]] for r in history.rows])
     return score
 
 

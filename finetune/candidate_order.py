@@ -36,15 +36,17 @@ class HistoryMatchOrder:
             self._retriever.index(corpus, show_progress=False)
         self.recent = recent
 
+    def catalog_scores(self, history: Sequence[Item]) -> np.ndarray:
+        """BM25 score of every catalog item (in the order given at construction) for the recent
+        history's titles; all zeros when no title word is in the catalog's vocabulary."""
+        titles = " ".join(item.title for item in list(history)[-self.recent:])
+        tokens = self._bm25s.tokenize([titles], stemmer=self._stemmer, return_ids=False, show_progress=False)[0]
+        known = [t for t in tokens if t in self._retriever.vocab_dict] if self._row else []
+        return self._retriever.get_scores(known) if known else np.zeros(len(self._row))
+
     def scores(self, history: Sequence[Item], candidates: Sequence[Item]) -> list[float]:
         """BM25 score of each candidate for the recent history's titles (0 for items not in the catalog)."""
-        titles = " ".join(item.title for item in list(history)[-self.recent:])
-        tokens = self._bm25s.tokenize([titles], stemmer=self._stemmer, return_ids=False, show_progress=False)[0] \
-            if titles.strip() and self._row else []
-        known = [t for t in tokens if t in self._retriever.vocab_dict] if tokens else []
-        if not known:
-            return [0.0] * len(candidates)
-        scores = self._retriever.get_scores(known)
+        scores = self.catalog_scores(history)
         return [float(scores[self._row[c.item_id]]) if c.item_id in self._row else 0.0 for c in candidates]
 
     def order(self, history: Sequence[Item], candidates: Sequence[Item]) -> list[int]:

@@ -59,16 +59,18 @@ class LLMRanker:
             scores[position] = score
         return scores
 
-    def has_history(self, context: RankingContext) -> bool:
-        return bool(self.history(context))
-
     def signal(self, context: RankingContext, candidates: Sequence[Candidate]) -> dict[str, float]:
-        """item_id -> score, for the chat turn's ranker to combine with its other signals."""
+        """item_id -> score, for the chat turn's ranker to combine with its other signals; empty (and
+        the model not asked) for a shopper without a history: it would only guess from the list."""
+        history = self.history(context)
+        if not history:
+            return {}
         items = [candidate.item for candidate in candidates]
-        return dict(zip((item.item_id for item in items), self.scores(self.history(context), items)))
+        return dict(zip((item.item_id for item in items), self.scores(history, items)))
 
     def rank(self, context: RankingContext, candidates: list[Candidate], k: int) -> list[RankedItem]:
         """The `Ranker` protocol, with the LLM as the only signal."""
-        scored = self.signal(context, candidates)
+        items = [candidate.item for candidate in candidates]
+        scored = dict(zip((item.item_id for item in items), self.scores(self.history(context), items)))
         ranked = sorted(candidates, key=lambda c: -scored[c.item.item_id])[:k]
         return [RankedItem(c.item, scored[c.item.item_id], {SIGNAL: 1.0}) for c in ranked]

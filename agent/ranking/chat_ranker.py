@@ -32,11 +32,10 @@ LLM_SIGNAL = "llm"
 
 
 class CandidateScorer(Protocol):
-    """What the chat ranker needs of an LLM ranker: a log-score per candidate, and how many it reads."""
+    """What the chat ranker needs of an LLM ranker: a log-score per candidate (none for a shopper it
+    cannot rank for), and how many it reads."""
 
     window: int
-
-    def has_history(self, context: RankingContext) -> bool: ...
 
     def signal(self, context: RankingContext, candidates: Sequence[Candidate]) -> dict[str, float]: ...
 
@@ -63,7 +62,7 @@ class ConversationalRanker:
                                        {**entry.contributions, "search_match": round(part, 4)}))
         # the search rank reorders new items; what they bought stays behind every new one
         rescored.sort(key=self._order)
-        if self.llm is not None and context.user_id and self.llm.has_history(context):
+        if self.llm is not None and context.user_id:
             rescored = sorted(self._llm_reranked(context, rescored, self.inner._scale * self.llm_weight),
                               key=self._order)
         return rescored[:k]
@@ -81,6 +80,8 @@ class ConversationalRanker:
             logscores = self.llm.signal(context, [Candidate(r.item) for r in head])
         except LLMUnavailable as error:           # a server that is down costs the signal, not the turn
             log.warning("LLM re-ranking skipped: %s", str(error)[:200])
+            return ranked
+        if not logscores:                         # no history to rank from
             return ranked
         top = max(logscores.values())
         weights = {item_id: math.exp(value - top) for item_id, value in logscores.items()}

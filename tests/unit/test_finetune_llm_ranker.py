@@ -67,6 +67,15 @@ def test_rank_and_signal_follow_the_protocol(tiny):
     assert ranked[0].contributions == {"llm": 1.0}
 
 
+def test_a_shopper_without_a_history_gets_no_signal_and_the_model_is_not_asked(tiny):
+    counting = CountingModel(tiny)
+    ranker = LLMRanker(counting, history=lambda context: [])
+    candidates = [Candidate(item) for item in _items(4)]
+    assert ranker.signal(RankingContext(query="blue", user_id="u"), candidates) == {}
+    assert counting.prompts == 0
+    assert len(ranker.rank(RankingContext(query="blue"), candidates, k=2)) == 2      # as a Ranker it still ranks
+
+
 def test_window_beyond_the_label_alphabet_is_refused(tiny):
     with pytest.raises(ValueError):
         LLMRanker(tiny, window=30)

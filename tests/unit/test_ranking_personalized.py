@@ -158,10 +158,9 @@ class PickOne:
     def __init__(self, favourite: str, history: bool = True):
         self.favourite, self.history, self.shown = favourite, history, []
 
-    def has_history(self, context):
-        return self.history
-
     def signal(self, context, candidates):
+        if not self.history:                                   # as LLMRanker: nothing to rank from
+            return {}
         self.shown.append([c.item.item_id for c in candidates])
         return {c.item.item_id: (0.0 if c.item.item_id == self.favourite else -20.0) for c in candidates}
 

@@ -26,6 +26,7 @@ from pydantic import ValidationError
 from agent.understanding.constraints import Constraints
 from agent.understanding.llm_extraction import MAX_JSON_TOKENS
 from evals.metrics import mean, ndcg_at
+from evals.paired import compare_methods
 from finetune.prompts import LABELS
 
 log = logging.getLogger(__name__)
@@ -169,7 +170,10 @@ def _chat(method: Method, row: dict) -> list[dict]:
     return method.prompter.messages(row["task"], row["prompt"][-1]["content"], query=row["query"])
 
 
-def evaluate_understanding(method: Method, rows: list[dict]) -> dict[str, float]:
+RowValues = dict[str, list[float]]     # metric -> its value on each row, in the rows' order
+
+
+def evaluate_understanding(method: Method, rows: list[dict]) -> RowValues:
     """Free decoding (what the model learned) and schema-constrained decoding (what the assistant
     does: lm-format-enforcer in-process, `response_format` on vLLM, with the assistant's token budget;
     the constrained reply ends at the object's closing brace, so the budget only matters when it is long)."""
@@ -180,30 +184,29 @@ def evaluate_understanding(method: Method, rows: list[dict]) -> dict[str, float]
     for suffix, schema, budget in (decodings[name] for name in method.json_decodings):
         replies = method.model.generate(chats, budget, json_schema=schema)
         scored = [understanding_scores(reply, row["completion"][0]["content"]) for reply, row in zip(replies, rows)]
-        results[f"valid_json_rate{suffix}"] = mean([float(v) for v, _ in scored])
-        results[f"constraint_f1{suffix}"] = mean([f for _, f in scored])
+        results[f"valid_json_rate{suffix}"] = [float(v) for v, _ in scored]
+        results[f"constraint_f1{suffix}"] = [f for _, f in scored]
     return results
 
 
-def evaluate_ranking(method: Method, rows: list[dict]) -> dict[str, float]:
+def evaluate_ranking(method: Method, rows: list[dict]) -> RowValues:
     metas = [json.loads(row["meta"]) for row in rows]
     labels = [list(LABELS[:len(meta["candidates"])]) for meta in metas]
     scores = method.model.label_scores([_chat(method, r) for r in rows], labels)
-    values = [ranking_ndcg(s, m["candidates"], m["target"]) for s, m in zip(scores, metas)]
-    return {"ranking_ndcg_at_10": mean(values)}
+    return {"ranking_ndcg_at_10": [ranking_ndcg(s, m["candidates"], m["target"]) for s, m in zip(scores, metas)]}
 
 
-def evaluate_explanation(method: Method, rows: list[dict]) -> dict[str, float]:
+def evaluate_explanation(method: Method, rows: list[dict]) -> RowValues:
     replies = method.model.generate([_chat(method, r) for r in rows], MAX_NEW_TOKENS["explanation"])
     scored = [faithfulness(reply, row["prompt"][-1]["content"]) for reply, row in zip(replies, rows)]
-    return {"explanation_faithful_rate": mean([float(f) for f, _ in scored]),
-            "explanation_support": mean([s for _, s in scored])}
+    return {"explanation_faithful_rate": [float(f) for f, _ in scored],
+            "explanation_support": [s for _, s in scored]}
 
 
-def evaluate_dialogue(method: Method, rows: list[dict]) -> dict[str, float]:
+def evaluate_dialogue(method: Method, rows: list[dict]) -> RowValues:
     replies = method.model.generate([_chat(method, r) for r in rows], MAX_NEW_TOKENS["dialogue"])
     hits = [grounded_question(reply, json.loads(row["meta"])["options"]) for reply, row in zip(replies, rows)]
-    return {"dialogue_grounded_question_rate": mean([float(h) for h in hits])}
+    return {"dialogue_grounded_question_rate": [float(h) for h in hits]}
 
 
 EVALUATORS = {"understanding": evaluate_understanding, "ranking": evaluate_ranking,
@@ -216,11 +219,22 @@ def sample_rows(dataset, task: str, limit: int, seed: int = 7) -> list[dict]:
     return rows[:limit]
 
 
+def means(values: RowValues) -> dict[str, float]:
+    return {metric: mean(row_values) for metric, row_values in values.items()}
+
+
 def evaluate_method(method: Method, dataset, limit: int, tasks: Sequence[str] = tuple(EVALUATORS),
                     timings: dict[str, float] | None = None) -> dict[str, float]:
-    """The method's metrics on up to `limit` held-out rows per task; `timings` (optional) receives
+    """The method's mean metrics on up to `limit` held-out rows per task (see `evaluate_method_rows`)."""
+    return means(evaluate_method_rows(method, dataset, limit, tasks, timings))
+
+
+def evaluate_method_rows(method: Method, dataset, limit: int, tasks: Sequence[str] = tuple(EVALUATORS),
+                         timings: dict[str, float] | None = None) -> RowValues:
+    """The method's per-row metrics on up to `limit` held-out rows per task (the same rows for
+    every method: `sample_rows` is seeded); `timings` (optional) receives
     `{method}_{task}_seconds_per_example` (wall time of the whole task over its rows)."""
-    results: dict[str, float] = {}
+    results: RowValues = {}
     for task in tasks:
         rows = sample_rows(dataset, task, limit)
         if rows:
@@ -232,27 +246,27 @@ def evaluate_method(method: Method, dataset, limit: int, tasks: Sequence[str] = 
     return results
 
 
-def random_ranking_ndcg(dataset, limit: int, seed: int = 7) -> float:
-    """The random-order reference on the same rows (expected ~0.22 for 20 candidates)."""
+def random_ranking_ndcg(dataset, limit: int, seed: int = 7) -> list[float]:
+    """The random-order reference on the same rows, per row (expected mean ~0.22 for 20 candidates)."""
     rng = random.Random(seed)
     rows = sample_rows(dataset, "ranking", limit)
     values = []
     for row in rows:
         meta = json.loads(row["meta"])
         values.append(ranking_ndcg([rng.random() for _ in meta["candidates"]], meta["candidates"], meta["target"]))
-    return mean(values)
+    return values
 
 
-def listed_order_ndcg(dataset, limit: int) -> float:
-    """The first stage alone on the same rows: candidates ranked in the order the prompt lists them
-    (`DataConfig.candidate_order`), the reference the LLM re-ranks."""
+def listed_order_ndcg(dataset, limit: int) -> list[float]:
+    """The first stage alone on the same rows, per row: candidates ranked in the order the prompt
+    lists them (`DataConfig.candidate_order`), the reference the LLM re-ranks."""
     rows = sample_rows(dataset, "ranking", limit)
     values = []
     for row in rows:
         meta = json.loads(row["meta"])
         candidates = meta["candidates"]
         values.append(ranking_ndcg([-float(i) for i in range(len(candidates))], candidates, meta["target"]))
-    return mean(values)
+    return values
 
 
 def gate_score(model, dataset, limit: int) -> dict[str, float]:
@@ -328,19 +342,26 @@ def run_model_eval(data_dir: Path, json_out: Path, settings, *, base: Path | Non
     if test is None:
         from shopwise.errors import UserFacingError
         raise UserFacingError(f"{data_dir} gave no held-out examples: it needs more items or events")
-    results: dict[str, dict[str, float]] = {}
+    per_row: dict[str, RowValues] = {}
     facts: dict[str, object] = {"base_model": base.name, "examples_per_task": limit,
                                 "source_digest": dataset_fingerprint(data_dir)}
     if "ranking" in tasks:
-        results["random"] = {"ranking_ndcg_at_10": random_ranking_ndcg(test, limit)}
-        results["first-stage"] = {"ranking_ndcg_at_10": listed_order_ndcg(test, limit)}
+        per_row["random"] = {"ranking_ndcg_at_10": random_ranking_ndcg(test, limit)}
+        per_row["first-stage"] = {"ranking_ndcg_at_10": listed_order_ndcg(test, limit)}
         facts["candidate_order"] = data_config.candidate_order
+
+    def measure(method: Method) -> None:
+        """Score one method and write the report, so a long run that is stopped keeps what it measured."""
+        per_row[method.name] = evaluate_method_rows(method, test, limit, tasks, facts)
+        write(False)
+
     def write(complete: bool) -> dict:
-        """Written after every method, so a long run that is stopped keeps what it measured."""
-        tuned = [name for name in ("fine-tuned", FINE_TUNED_BARE) if name in results]
+        tuned = [name for name in ("fine-tuned", FINE_TUNED_BARE) if name in per_row]
+        comparisons = compare_methods(per_row, comparison_pairs(list(per_row)))
         payload = {"task": "model", "dataset": data_dir.name,
-                   "default": tuned[0] if tuned else next(iter(results)),
-                   "methods": results, **facts, "complete": complete}
+                   "default": tuned[0] if tuned else next(iter(per_row)),
+                   "methods": {name: means(values) for name, values in per_row.items()}, **facts,
+                   "comparisons": [c.as_dict() for c in comparisons], "per_row": per_row, "complete": complete}
         write_eval_report(json_out, payload)
         return payload
 
@@ -348,11 +369,9 @@ def run_model_eval(data_dir: Path, json_out: Path, settings, *, base: Path | Non
     prompter = FewShotPrompter.from_training_data(data, embedder)
     base_model = LocalModel.load(base)
     if "zero-shot" in methods:
-        results["zero-shot"] = evaluate_method(Method("zero-shot", base_model), test, limit, tasks, facts)
-        write(False)
+        measure(Method("zero-shot", base_model))
     if "few-shot" in methods:
-        results["few-shot"] = evaluate_method(Method("few-shot", base_model, prompter), test, limit, tasks, facts)
-        write(False)
+        measure(Method("few-shot", base_model, prompter))
     del base_model
     if "fine-tuned" in methods or FINE_TUNED_BARE in methods:
         adapter = adapter or _cached_adapter(data, base, cache, train_config, embedder)
@@ -363,15 +382,26 @@ def run_model_eval(data_dir: Path, json_out: Path, settings, *, base: Path | Non
                      adapter_worked_examples=adapter_worked_examples(adapter))
         tuned = LocalModel.load(base, adapter)
         if "fine-tuned" in methods:
-            results["fine-tuned"] = evaluate_method(Method("fine-tuned", tuned, served_prompts(prompter, adapter)),
-                                                    test, limit, tasks, facts)
-            write(False)
+            measure(Method("fine-tuned", tuned, served_prompts(prompter, adapter)))
         if FINE_TUNED_BARE in methods:
-            results[FINE_TUNED_BARE] = evaluate_method(Method(FINE_TUNED_BARE, tuned), test, limit, tasks, facts)
-            write(False)
+            measure(Method(FINE_TUNED_BARE, tuned))
     if adapters_dir is not None:
         for version in AdapterStore(adapters_dir).versions():
-            name = f"online-{version.name}"
-            results[name] = evaluate_method(Method(name, LocalModel.load(base, version.path),
-                                                   served_prompts(prompter, version.path)), test, limit, tasks, facts)
+            measure(Method(f"online-{version.name}", LocalModel.load(base, version.path),
+                           served_prompts(prompter, version.path)))
     return write(True)
+
+
+def comparison_pairs(names: Sequence[str]) -> list[tuple[str, str]]:
+    """(method, baseline) pairs worth a paired test: each step of zero-shot -> few-shot ->
+    fine-tuned against the one before and fine-tuned against zero-shot, every model method against
+    the first stage it re-ranks (ranking only: the first stage has no other metric), and each
+    online version against the fine-tuned adapter."""
+    ladder = [name for name in ("zero-shot", "few-shot", "fine-tuned") if name in names]
+    pairs = list(zip(ladder[1:], ladder[:-1]))
+    if len(ladder) == 3:
+        pairs.append(("fine-tuned", "zero-shot"))
+    models = [name for name in names if name not in ("random", "first-stage")]
+    pairs += [(name, "first-stage") for name in models if "first-stage" in names]
+    pairs += [(name, "fine-tuned") for name in names if name.startswith("online-") and "fine-tuned" in names]
+    return pairs

@@ -22,6 +22,17 @@ def _markdown_table(methods: Mapping[str, Mapping[str, float]], default: str | N
     return "\n".join(lines)
 
 
+def _comparisons_table(comparisons: list[dict]) -> str:
+    """Paired differences (evals.paired): method minus baseline on the same rows, 95% interval."""
+    lines = ["## Paired differences (same rows, 95% bootstrap interval)", "",
+             "| metric | method | baseline | rows | difference | 95% interval | verdict |",
+             "| --- | --- | --- | ---: | ---: | --- | --- |"]
+    for c in comparisons:
+        lines.append(f"| {c['metric']} | {c['method']} | {c['baseline']} | {c['rows']} | {c['mean_difference']:+.4f} "
+                     f"| [{c['ci95_low']:+.4f}, {c['ci95_high']:+.4f}] | {c['verdict']} |")
+    return "\n".join(lines)
+
+
 def _bar_chart(path: Path, methods: Mapping[str, Mapping[str, float]], title: str) -> None:
     import matplotlib
 
@@ -56,7 +67,10 @@ def write_eval_report(json_path: Path, payload: dict) -> tuple[Path, Path]:
     md_path, png_path = json_path.with_suffix(".md"), json_path.with_suffix(".png")
     notes = "\n".join(f"- {key}: {value}" for key, value in payload.items()
                       if key not in {"task", "dataset", "default", "methods"} and not isinstance(value, (dict, list)))
-    md_path.write_text(f"# {title}\n\n{_markdown_table(payload['methods'], payload.get('default'))}\n\n{notes}\n")
+    sections = [f"# {title}", _markdown_table(payload["methods"], payload.get("default")), notes]
+    if payload.get("comparisons"):
+        sections.append(_comparisons_table(payload["comparisons"]))
+    md_path.write_text("\n\n".join(sections) + "\n")
     _bar_chart(png_path, payload["methods"], title)
     return md_path, png_path
 

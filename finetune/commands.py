@@ -23,9 +23,27 @@ def _train_config(args):
     from finetune.config import LoraSettings, TrainConfig
 
     return TrainConfig(max_steps=args.max_steps, batch_size=args.batch_size, learning_rate=args.learning_rate,
-                       max_length=args.max_length, lora=LoraSettings(r=args.lora_r, alpha=2 * args.lora_r),
+                       max_length=args.max_length, lora=LoraSettings(r=args.lora_r, alpha=2 * args.lora_r,
+                                                                    target_modules=args.lora_modules),
                        device=args.device, gradient_checkpointing=not args.no_gradient_checkpointing,
-                       worked_examples=args.worked_examples)
+                       worked_examples=args.worked_examples, task_shares=args.task_shares)
+
+
+def parse_task_shares(text: str) -> tuple[tuple[str, float], ...] | None:
+    """`understanding=0.5,ranking=0.2,...` -> (("understanding", 0.5), ...); "data" -> None (the
+    data's own proportions)."""
+    if text.strip() == "data":
+        return None
+    shares = []
+    for part in text.split(","):
+        task, _, share = part.partition("=")
+        if task.strip() not in EVAL_TASKS:
+            raise argparse.ArgumentTypeError(f"unknown task {task.strip()!r}: choose from {', '.join(EVAL_TASKS)}")
+        try:
+            shares.append((task.strip(), float(share)))
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{part!r} is not TASK=SHARE") from None
+    return tuple(shares)
 
 
 def _add_train_flags(parser: argparse.ArgumentParser, steps: int) -> None:
@@ -38,8 +56,14 @@ def _add_train_flags(parser: argparse.ArgumentParser, steps: int) -> None:
     parser.add_argument("--learning-rate", type=float, default=defaults.learning_rate)
     parser.add_argument("--max-length", type=int, default=defaults.max_length)
     parser.add_argument("--lora-r", type=int, default=defaults.lora.r)
+    parser.add_argument("--lora-modules", type=lambda text: tuple(m.strip() for m in text.split(",") if m.strip()),
+                        default=defaults.lora.target_modules,
+                        help="comma-separated module names LoRA adapts (e.g. q_proj,v_proj), or all-linear")
     parser.add_argument("--worked-examples", type=int, default=defaults.worked_examples,
                         help="similar training requests before each understanding prompt, as the assistant asks")
+    parser.add_argument("--task-shares", type=parse_task_shares, default=defaults.task_shares,
+                        help="share of each task among the training rows, e.g. understanding=0.5,ranking=0.2,"
+                             "explanation=0.2,dialogue=0.1; 'data' keeps the data's own proportions")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     parser.add_argument("--no-gradient-checkpointing", action="store_true")
     parser.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")

@@ -42,7 +42,12 @@ class LoraSettings:
     r: int = 8
     alpha: int = 16
     dropout: float = 0.05
-    target_modules: tuple[str, ...] = ("q_proj", "v_proj")
+    target_modules: tuple[str, ...] = ("q_proj", "v_proj")     # or ("all-linear",): every linear layer
+
+    @property
+    def peft_target_modules(self) -> list[str] | str:
+        """peft's spelling: a list of module names, or the string "all-linear"."""
+        return "all-linear" if self.target_modules == ("all-linear",) else list(self.target_modules)
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,9 @@ class TrainConfig:
     # Understanding prompts carry this many similar training requests as worked turns, the way the
     # assistant asks (agent.builder); 0 trains on bare prompts. Recorded in the adapter's card.
     worked_examples: int = 0
+    # Share of each task among the training rows ((task, share) pairs, normalised); None keeps the
+    # data's own proportions. Ranking rows are the longest (20 candidates, ~500 tokens).
+    task_shares: tuple[tuple[str, float], ...] | None = None
     device: str = "auto"                    # "auto" | "cpu" | "cuda"
 
     def __post_init__(self) -> None:
@@ -73,6 +81,9 @@ class TrainConfig:
             raise ValueError("worked_examples must be >= 0")
         if self.device not in ("auto", "cpu", "cuda"):
             raise ValueError("device must be auto, cpu or cuda")
+        if self.task_shares is not None and (not self.task_shares or any(share < 0 for _, share in self.task_shares)
+                                             or sum(share for _, share in self.task_shares) <= 0):
+            raise ValueError("task_shares must be (task, share) pairs with shares >= 0 and a positive sum")
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Mapping
 
 from finetune.config import TrainConfig
 from finetune.generation import pick_device
@@ -42,14 +43,55 @@ def _fits(tokenizer, row: dict, max_length: int) -> bool:
     return len(tokenizer(text, add_special_tokens=False)["input_ids"]) <= max_length
 
 
-def prepare_rows(dataset, tokenizer, config: TrainConfig, limit: int | None = None) -> list[dict]:
-    """Shuffled prompt/completion rows that fit the context, optionally capped."""
-    rows = [{"prompt": row["prompt"], "completion": row["completion"]} for row in dataset]
+def prepare_rows(dataset, tokenizer, config: TrainConfig, limit: int | None = None,
+                 task_shares: Mapping[str, float] | None = None) -> list[dict]:
+    """Shuffled prompt/completion rows that fit the context, optionally capped at `limit` rows
+    drawn in `task_shares` (see `mix_tasks`)."""
+    rows = [{"prompt": row["prompt"], "completion": row["completion"], "task": row.get("task", "")} for row in dataset]
     random.Random(config.seed).shuffle(rows)
     kept = [row for row in rows if _fits(tokenizer, row, config.max_length)]
     if len(kept) < len(rows):
         log.info("left out %d examples longer than %d tokens", len(rows) - len(kept), config.max_length)
-    return kept[:limit] if limit else kept
+    if limit and task_shares:
+        kept = mix_tasks(kept, task_shares, limit)
+    return [{"prompt": row["prompt"], "completion": row["completion"]} for row in (kept[:limit] if limit else kept)]
+
+
+def task_quotas(available: Mapping[str, int], shares: Mapping[str, float], total: int) -> dict[str, int]:
+    """Rows per task: `total` split by `shares` (largest remainders), a task short of rows giving
+    its unused places to the others in proportion; tasks without a share get none."""
+    quotas = {task: 0 for task in available}
+    open_tasks = {task for task in available if shares.get(task, 0) > 0 and available[task] > 0}
+    left = min(total, sum(available[task] for task in open_tasks))
+    while left > 0 and open_tasks:
+        weight = sum(shares[task] for task in open_tasks)
+        exact = {task: left * shares[task] / weight for task in open_tasks}
+        given = {task: min(int(exact[task]), available[task] - quotas[task]) for task in open_tasks}
+        for task in sorted(open_tasks, key=lambda t: (given[t] - exact[t], t)):   # largest remainders first
+            if sum(given.values()) >= left:
+                break
+            if given[task] < available[task] - quotas[task]:
+                given[task] += 1
+        for task, count in given.items():
+            quotas[task] += count
+        left -= sum(given.values())
+        open_tasks = {task for task in open_tasks if quotas[task] < available[task]}
+    return quotas
+
+
+def mix_tasks(rows: list[dict], shares: Mapping[str, float], total: int) -> list[dict]:
+    """Up to `total` of `rows` (each with a "task"), in `task_quotas`, keeping the rows' order."""
+    available: dict[str, int] = {}
+    for row in rows:
+        available[row["task"]] = available.get(row["task"], 0) + 1
+    quotas = task_quotas(available, shares, total)
+    taken: dict[str, int] = {}
+    picked = []
+    for row in rows:
+        if taken.get(row["task"], 0) < quotas[row["task"]]:
+            taken[row["task"]] = taken.get(row["task"], 0) + 1
+            picked.append(row)
+    return picked
 
 
 def _sft_config(config: TrainConfig, output_dir: str, device: str):
@@ -86,7 +128,7 @@ def train_lora(model, tokenizer, train_rows: list[dict], out: Path, config: Trai
     else:
         lora = config.lora
         peft_config = LoraConfig(r=lora.r, lora_alpha=lora.alpha, lora_dropout=lora.dropout,
-                                 target_modules=list(lora.target_modules), task_type="CAUSAL_LM")
+                                 target_modules=lora.peft_target_modules, task_type="CAUSAL_LM")
     with tempfile.TemporaryDirectory(prefix="shopwise-sft-") as scratch:
         trainer = SFTTrainer(model=model, args=_sft_config(config, scratch, device),
                              train_dataset=Dataset.from_list(train_rows),
@@ -185,7 +227,8 @@ def train_from_data(data: Path, base: Path, out: Path, config: TrainConfig = Tra
         from shopwise.errors import UserFacingError
         raise UserFacingError(f"{data} has no train split: run `shopwise finetune data` first")
     rows = prepare_rows(with_worked_examples(train, data, config, embedder), tokenizer, config,
-                        config.max_train_examples or config.max_steps * config.batch_size * config.gradient_accumulation)
+                        config.max_train_examples or config.max_steps * config.batch_size * config.gradient_accumulation,
+                        dict(config.task_shares) if config.task_shares else None)
     validation = load_split(data, "validation")
     validation_rows = prepare_rows(with_worked_examples(validation, data, config, embedder), tokenizer, config,
                                    validation_examples) if validation else None

@@ -101,3 +101,65 @@ def test_rows_too_long_for_the_context_are_left_out_not_cut(tiny_base):
     long_row = {"prompt": [{"role": "user", "content": "word " * 400}], "completion": [{"role": "assistant", "content": "x"}]}
     kept = prepare_rows(ROWS + [long_row], tokenizer, TrainConfig(max_length=64))
     assert len(kept) == 4 and long_row not in kept
+
+
+def test_task_quotas_follow_the_shares_and_pass_on_what_a_small_task_cannot_use():
+    from finetune.train import task_quotas
+
+    available = {"understanding": 1060, "ranking": 1632, "explanation": 426, "dialogue": 198}
+    shares = {"understanding": 0.5, "ranking": 0.2, "explanation": 0.2, "dialogue": 0.1}
+    assert task_quotas(available, shares, 240) == {"understanding": 120, "ranking": 48, "explanation": 48, "dialogue": 24}
+    # 5 dialogue rows: the other 19 places go to the rest in proportion (235 * 5/9, 2/9, 2/9 = 130.6, 52.2, 52.2)
+    short = task_quotas({**available, "dialogue": 5}, shares, 240)
+    assert short["dialogue"] == 5 and sum(short.values()) == 240
+    assert short["understanding"] in (130, 131) and short["ranking"] in (52, 53) and short["explanation"] in (52, 53)
+    assert task_quotas({"understanding": 3, "ranking": 2}, {"understanding": 1, "ranking": 1}, 10) == \
+        {"understanding": 3, "ranking": 2}                   # fewer rows than asked: all of them
+    assert task_quotas({"understanding": 10, "ranking": 10, "dialogue": 4}, {"understanding": 1, "ranking": 2}, 7) == \
+        {"understanding": 2, "ranking": 5, "dialogue": 0}    # 7/3 and 14/3: the larger remainder gets the 7th
+
+
+def test_training_rows_are_drawn_in_the_task_shares(tiny_base):
+    from transformers import AutoTokenizer
+
+    from finetune.train import prepare_rows
+
+    tokenizer = AutoTokenizer.from_pretrained(str(tiny_base))
+    rows = [{**row, "task": "understanding"} for row in ROWS] * 5 + \
+        [{"prompt": [{"role": "user", "content": f"rank {n}"}], "completion": [{"role": "assistant", "content": "A"}],
+          "task": "ranking"} for n in range(20)]
+    mixed = prepare_rows(rows, tokenizer, TrainConfig(max_length=64), limit=10,
+                         task_shares={"understanding": 0.8, "ranking": 0.2})
+    ranking = [row for row in mixed if row["completion"][0]["content"] == "A"]
+    assert len(mixed) == 10 and len(ranking) == 2
+    assert all(set(row) == {"prompt", "completion"} for row in mixed)
+    as_in_data = prepare_rows(rows, tokenizer, TrainConfig(max_length=64), limit=40)
+    assert len([row for row in as_in_data if row["completion"][0]["content"] == "A"]) == 20
+
+
+def test_task_shares_are_parsed_and_checked():
+    import argparse
+
+    from finetune.commands import parse_task_shares
+
+    assert parse_task_shares("understanding=0.5,ranking=0.5") == (("understanding", 0.5), ("ranking", 0.5))
+    assert parse_task_shares("data") is None
+    with pytest.raises(argparse.ArgumentTypeError, match="unknown task"):
+        parse_task_shares("shopping=1")
+    with pytest.raises(argparse.ArgumentTypeError, match="TASK=SHARE"):
+        parse_task_shares("ranking=lots")
+    with pytest.raises(ValueError, match="task_shares"):
+        TrainConfig(task_shares=(("ranking", -1.0),))
+
+
+def test_lora_modules_are_named_or_every_linear_layer():
+    from finetune.commands import _add_train_flags, _train_config
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    _add_train_flags(parser, steps=60)
+    assert _train_config(parser.parse_args([])).lora.peft_target_modules == ["q_proj", "v_proj"]
+    every = _train_config(parser.parse_args(["--lora-modules", "all-linear"])).lora
+    assert every.target_modules == ("all-linear",) and every.peft_target_modules == "all-linear"
+    named = _train_config(parser.parse_args(["--lora-modules", "q_proj, k_proj,v_proj"])).lora
+    assert named.peft_target_modules == ["q_proj", "k_proj", "v_proj"]

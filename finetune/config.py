@@ -42,7 +42,10 @@ class LoraSettings:
     r: int = 8
     alpha: int = 16
     dropout: float = 0.05
-    target_modules: tuple[str, ...] = ("q_proj", "v_proj")     # or ("all-linear",): every linear layer
+    # Every linear layer: measured on 2026-11-30 against q_proj/v_proj (60 steps, 64 held-out rows),
+    # constraint F1 0.447 vs 0.375 on bundlerec-electronic and 0.290 vs 0.271 on amazon-all-beauty
+    # (constrained), ranking no worse; at lr 1e-3 it collapsed to one letter, hence 3e-4 below.
+    target_modules: tuple[str, ...] = ("all-linear",)
 
     @property
     def peft_target_modules(self) -> list[str] | str:
@@ -57,7 +60,7 @@ class TrainConfig:
     max_steps: int = 60
     batch_size: int = 4
     gradient_accumulation: int = 1
-    learning_rate: float = 1e-3
+    learning_rate: float = 3e-4
     warmup_steps: int = 3
     max_length: int = 640
     gradient_checkpointing: bool = True

@@ -21,14 +21,17 @@ def _free_port() -> int:
 
 
 def _random_adapter(base: Path, out: Path, seed: int) -> Path:
-    """A LoRA adapter with random (non-zero) weights: enough to change what the model writes."""
+    """A LoRA adapter with random (non-zero) weights on the layers the shipped recipe adapts
+    (every linear layer): enough to change what the model writes."""
     import torch
     from peft import LoraConfig, get_peft_model
     from transformers import AutoModelForCausalLM
 
+    from finetune.config import LoraSettings
+
     torch.manual_seed(seed)
     model = AutoModelForCausalLM.from_pretrained(str(base))
-    peft_model = get_peft_model(model, LoraConfig(r=8, lora_alpha=64, target_modules=["q_proj", "v_proj"],
+    peft_model = get_peft_model(model, LoraConfig(r=8, lora_alpha=64, target_modules=LoraSettings().peft_target_modules,
                                                   init_lora_weights=False, task_type="CAUSAL_LM"))
     peft_model.save_pretrained(str(out))
     return out

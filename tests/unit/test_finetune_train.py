@@ -158,8 +158,9 @@ def test_lora_modules_are_named_or_every_linear_layer():
 
     parser = argparse.ArgumentParser()
     _add_train_flags(parser, steps=60)
-    assert _train_config(parser.parse_args([])).lora.peft_target_modules == ["q_proj", "v_proj"]
-    every = _train_config(parser.parse_args(["--lora-modules", "all-linear"])).lora
+    every = _train_config(parser.parse_args([])).lora                      # the shipped recipe
     assert every.target_modules == ("all-linear",) and every.peft_target_modules == "all-linear"
+    assert _train_config(parser.parse_args(["--lora-modules", "q_proj,v_proj"])).lora.peft_target_modules == \
+        ["q_proj", "v_proj"]
     named = _train_config(parser.parse_args(["--lora-modules", "q_proj, k_proj,v_proj"])).lora
     assert named.peft_target_modules == ["q_proj", "k_proj", "v_proj"]

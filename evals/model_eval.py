@@ -180,7 +180,7 @@ def evaluate_understanding(method: Method, rows: list[dict]) -> RowValues:
     chats = [_chat(method, r) for r in rows]
     results = {}
     decodings = {"free": ("", None, MAX_NEW_TOKENS["understanding"]),
-                 "constrained": ("_constrained", Constraints.json_schema(), MAX_JSON_TOKENS)}
+                 "constrained": ("_constrained", Constraints.decoding_schema(), MAX_JSON_TOKENS)}
     for suffix, schema, budget in (decodings[name] for name in method.json_decodings):
         replies = method.model.generate(chats, budget, json_schema=schema)
         scored = [understanding_scores(reply, row["completion"][0]["content"]) for reply, row in zip(replies, rows)]

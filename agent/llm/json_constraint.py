@@ -5,7 +5,9 @@ schema, prose around the object). vLLM constrains decoding to a JSON schema itse
 (`response_format`); in-process, lm-format-enforcer does the same as a `prefix_allowed_tokens_fn`
 for `generate`: at each step only tokens that keep the text a valid prefix of a schema-valid
 object are allowed, and end-of-text only once the object is complete. A reply can then be
-invalid only when `max_new_tokens` cuts it.
+invalid only when `max_new_tokens` cuts it, or when a number breaks its `minimum`/`maximum`, which
+the enforcer does not check (hence enumerated values where a range matters:
+`Constraints.decoding_schema`).
 
 lm-format-enforcer's own transformers helper imports a module transformers 5 no longer has, so
 the tokenizer table it needs is built here from the tokenizer's public API.

@@ -11,6 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from retrieval.filters import Filters
 
 AttributeValue = str | float | bool
+# The ratings constrained decoding may write (half stars, as shops filter): neither lm-format-enforcer
+# nor every vLLM backend enforces a number's minimum/maximum, and the 135M model, when a shopper
+# said "max 120", wrote "min_rating": 12.0 under the plain schema.
+RATING_STEPS = tuple(half / 2 for half in range(2, 11))
 SCALAR_FIELDS = ("category", "price_min", "price_max", "min_rating")
 LIST_FIELDS = ("brands", "exclude_brands", "soft_preferences")
 
@@ -62,3 +66,12 @@ class Constraints(BaseModel):
     @classmethod
     def json_schema(cls) -> dict:
         return cls.model_json_schema()
+
+    @classmethod
+    def decoding_schema(cls) -> dict:
+        """The schema that constrained decoding follows: `json_schema` with `min_rating` one of
+        `RATING_STEPS`, so every decoded object validates. Validation itself (and the API) keeps
+        the plain 0..5 range: a rule-extracted 4.2 stays 4.2."""
+        schema = cls.json_schema()
+        schema["properties"]["min_rating"]["anyOf"][0] = {"enum": list(RATING_STEPS)}
+        return schema

@@ -30,7 +30,7 @@ def llm_constraints(model: ChatModel, message: str,
     """The model's constraints (None when its output is not valid JSON of the schema) and why."""
     examples = worked_examples(message) if worked_examples else ()
     try:
-        raw = model.complete_json(understanding_messages(message, examples), Constraints.json_schema(),
+        raw = model.complete_json(understanding_messages(message, examples), Constraints.decoding_schema(),
                                   max_tokens=MAX_JSON_TOKENS)
     except LLMUnavailable as error:
         return None, f"unavailable: {error}"

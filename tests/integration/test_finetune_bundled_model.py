@@ -60,7 +60,7 @@ def test_eval_generation_constrained_to_the_constraints_schema(bundled):
     chats = [[{"role": "user", "content": f"Extract the shopping constraints as JSON: {message}"}]
              for message in ("a wireless mouse under 30", "headphones, not Sony")]
     budget = 96
-    replies = model.generate(chats, max_new_tokens=budget, json_schema=Constraints.json_schema())
+    replies = model.generate(chats, max_new_tokens=budget, json_schema=Constraints.decoding_schema())
     free = model.generate(chats, max_new_tokens=budget)
     assert replies != free
     valid = 0

@@ -39,7 +39,7 @@ def test_json_completion_is_constrained_to_the_schema(model):
     # the understanding schema: whatever the small model makes of the message, it is a Constraints
     raw = model.complete_json([{"role": "user", "content": "Extract the shopping constraints as JSON: "
                                                            "black headphones under 80, not Sony"}],
-                              Constraints.json_schema(), max_tokens=96)
+                              Constraints.decoding_schema(), max_tokens=96)
     Constraints.model_validate_json(raw)
 
 

@@ -65,7 +65,7 @@ def test_streams_and_returns_schema_valid_json(server):
     pieces = list(model.stream([{"role": "user", "content": "Name a colour."}], max_tokens=12))
     assert len(pieces) >= 2 and "".join(pieces).strip()
     raw = model.complete_json([{"role": "user", "content": "black headphones under 80"}],
-                              Constraints.json_schema(), max_tokens=160)
+                              Constraints.decoding_schema(), max_tokens=160)
     Constraints.model_validate(json.loads(raw))          # the server's schema-constrained output
 
 

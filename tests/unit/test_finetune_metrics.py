@@ -98,7 +98,7 @@ def test_understanding_is_scored_free_and_schema_constrained():
     scores = evaluate_understanding(Method("m", model), rows)
     assert scores == {"valid_json_rate": [0.0] * 3, "constraint_f1": [0.0] * 3,
                       "valid_json_rate_constrained": [1.0] * 3, "constraint_f1_constrained": [1.0] * 3}
-    assert model.schemas[0] is None and model.schemas[1] == Constraints.json_schema()
+    assert model.schemas[0] is None and model.schemas[1] == Constraints.decoding_schema()
     gate_only = evaluate_understanding(Method("gate", Model(), json_decodings=("free",)), rows)
     assert set(gate_only) == {"valid_json_rate", "constraint_f1"}
 

@@ -6,6 +6,8 @@ each online version, asked as the assistant asks it: understanding with worked e
 - understanding: valid-JSON rate (parses and fits the `Constraints` schema) and constraint F1 over
   (field, value) pairs (the free-text `need` is left out);
 - ranking: NDCG@10 of the target among its 20 candidates (one forward pass, letter verbalizer);
+  optionally beside each model method's titles-hidden control (the same prompts with every
+  candidate's title "N/A"): a method that scores the same there ranks by the list's order alone;
 - explanation: faithfulness (every number and content word of the sentence is in the given facts);
 - dialogue: share of replies that are a question offering at least one real catalog option.
 """
@@ -27,10 +29,11 @@ from agent.understanding.constraints import Constraints
 from agent.understanding.llm_extraction import MAX_JSON_TOKENS
 from evals.metrics import mean, ndcg_at
 from evals.paired import compare_methods
-from finetune.prompts import LABELS
+from finetune.prompts import LABELS, hide_candidate_titles
 
 log = logging.getLogger(__name__)
 FINE_TUNED_BARE = "fine-tuned-bare"      # the adapter on bare prompts: what it learned without examples
+TITLES_HIDDEN = " (titles hidden)"       # suffix of a method's titles-hidden ranking control
 MAX_NEW_TOKENS = {"understanding": 96, "explanation": 64, "dialogue": 40}   # free decoding
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _WORD = re.compile(r"[a-z][a-z']+")
@@ -196,6 +199,15 @@ def evaluate_ranking(method: Method, rows: list[dict]) -> RowValues:
     return {"ranking_ndcg_at_10": [ranking_ndcg(s, m["candidates"], m["target"]) for s, m in zip(scores, metas)]}
 
 
+def evaluate_ranking_titles_hidden(method: Method, rows: list[dict]) -> RowValues:
+    """`evaluate_ranking` on the same rows with the candidates' titles hidden (`hide_candidate_titles`;
+    few-shot keeps the worked examples chosen for the real request, which are selected by history)."""
+    hidden = [{**row, "prompt": [*row["prompt"][:-1], {**row["prompt"][-1],
+                                                        "content": hide_candidate_titles(row["prompt"][-1]["content"])}]}
+              for row in rows]
+    return evaluate_ranking(method, hidden)
+
+
 def evaluate_explanation(method: Method, rows: list[dict]) -> RowValues:
     replies = method.model.generate([_chat(method, r) for r in rows], MAX_NEW_TOKENS["explanation"])
     scored = [faithfulness(reply, row["prompt"][-1]["content"]) for reply, row in zip(replies, rows)]
@@ -320,8 +332,9 @@ def served_prompts(prompter, adapter: Path):
 def run_model_eval(data_dir: Path, json_out: Path, settings, *, base: Path | None = None,
                    adapter: Path | None = None, adapters_dir: Path | None = None, limit: int = 48,
                    train_config=None, data_config=None, methods: Sequence[str] = ("zero-shot", "few-shot", "fine-tuned"),
-                   tasks: Sequence[str] = tuple(EVALUATORS)) -> dict:
-    """Build (or reuse) the training data and the adapter, evaluate every method, write the report."""
+                   tasks: Sequence[str] = tuple(EVALUATORS), titles_hidden_control: bool = False) -> dict:
+    """Build (or reuse) the training data and the adapter, evaluate every method, write the report;
+    `titles_hidden_control` also ranks each model method's prompts with the titles hidden."""
     from agent.llm.model_files import resolve_model_dir
     from evals.report import write_eval_report
     from finetune.adapters import AdapterStore
@@ -354,6 +367,11 @@ def run_model_eval(data_dir: Path, json_out: Path, settings, *, base: Path | Non
         """Score one method and write the report, so a long run that is stopped keeps what it measured."""
         per_row[method.name] = evaluate_method_rows(method, test, limit, tasks, facts)
         write(False)
+        if titles_hidden_control and "ranking" in tasks:
+            log.info("%s: ranking with the candidates' titles hidden", method.name)
+            per_row[method.name + TITLES_HIDDEN] = evaluate_ranking_titles_hidden(
+                method, sample_rows(test, "ranking", limit))
+            write(False)
 
     def write(complete: bool) -> dict:
         tuned = [name for name in ("fine-tuned", FINE_TUNED_BARE) if name in per_row]
@@ -396,12 +414,13 @@ def comparison_pairs(names: Sequence[str]) -> list[tuple[str, str]]:
     """(method, baseline) pairs worth a paired test: each step of zero-shot -> few-shot ->
     fine-tuned against the one before and fine-tuned against zero-shot, every model method against
     the first stage it re-ranks (ranking only: the first stage has no other metric), and each
-    online version against the fine-tuned adapter."""
+    online version against the fine-tuned adapter; each method against its titles-hidden control."""
     ladder = [name for name in ("zero-shot", "few-shot", "fine-tuned") if name in names]
     pairs = list(zip(ladder[1:], ladder[:-1]))
     if len(ladder) == 3:
         pairs.append(("fine-tuned", "zero-shot"))
-    models = [name for name in names if name not in ("random", "first-stage")]
+    models = [name for name in names if name not in ("random", "first-stage") and not name.endswith(TITLES_HIDDEN)]
     pairs += [(name, "first-stage") for name in models if "first-stage" in names]
     pairs += [(name, "fine-tuned") for name in names if name.startswith("online-") and "fine-tuned" in names]
+    pairs += [(name, name + TITLES_HIDDEN) for name in models if name + TITLES_HIDDEN in names]
     return pairs

@@ -183,7 +183,7 @@ def _eval_model(args, settings) -> int:
                              adapters_dir=Path(args.adapters_dir) if args.adapters_dir else None,
                              limit=args.limit, train_config=_train_config(args), methods=tuple(args.methods),
                              data_config=DataConfig(candidate_order=args.candidate_order),
-                             tasks=tuple(args.tasks))
+                             tasks=tuple(args.tasks), titles_hidden_control=args.titles_hidden_control)
     for method, metrics in payload["methods"].items():
         print(method, json.dumps({k: round(v, 4) for k, v in metrics.items()}))
     return 0
@@ -274,6 +274,9 @@ def register(groups) -> None:
                             "examples); fine-tuned-bare: the adapter on bare prompts")
     model.add_argument("--tasks", nargs="+", default=list(EVAL_TASKS), choices=list(EVAL_TASKS),
                        help="tasks to evaluate (understanding and ranking carry the bars)")
+    model.add_argument("--titles-hidden-control", action="store_true",
+                       help="also rank each model method's prompts with every candidate's title hidden: a "
+                            "method that scores the same there ranks by the list's order, not the items")
     _add_candidate_order_flag(model)
     _add_train_flags(model, steps=60)
     model.set_defaults(handler=_eval_model)

@@ -42,6 +42,21 @@ def ranking_user_text(history: Sequence[Item], candidates: Sequence[Item], title
     return f"Bought before, oldest first:\n{bought}\nCandidates:\n{listed}\nWhich one next?"
 
 
+HIDDEN_TITLE = "N/A"
+
+
+def hide_candidate_titles(user_text: str) -> str:
+    """A ranking prompt with every candidate's title replaced by "N/A", history and letters kept:
+    the content-free input of contextual calibration (Zhao et al., 2021). A ranker that scores the
+    same on it as on the real prompt ranks by the list's order, not by what the candidates are."""
+    head, marker, tail = user_text.partition("\nCandidates:\n")
+    if not marker:
+        raise ValueError("not a ranking prompt: no candidate list")
+    lines = tail.split("\n")
+    hidden = [f"{line[:2]} {HIDDEN_TITLE}" if line[:1] in LABELS and line[1:3] == ". " else line for line in lines]
+    return head + marker + "\n".join(hidden)
+
+
 # -- dialogue ----------------------------------------------------------------------------------
 def dialogue_user_text(turn: str) -> str:
     return f"Shopper: {turn}"

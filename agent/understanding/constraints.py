@@ -11,9 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from retrieval.filters import Filters
 
 AttributeValue = str | float | bool
-# The ratings constrained decoding may write (half stars, as shops filter): neither lm-format-enforcer
-# nor every vLLM backend enforces a number's minimum/maximum, and the 135M model, when a shopper
-# said "max 120", wrote "min_rating": 12.0 under the plain schema.
+# The ratings constrained decoding may write (half stars, as shops filter): lm-format-enforcer does
+# not enforce a number's minimum/maximum (vLLM's grammar backends differ), and the 135M model, when
+# a shopper said "max 120", wrote "min_rating": 12.0 under the plain schema.
 RATING_STEPS = tuple(half / 2 for half in range(2, 11))
 SCALAR_FIELDS = ("category", "price_min", "price_max", "min_rating")
 LIST_FIELDS = ("brands", "exclude_brands", "soft_preferences")

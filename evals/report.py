@@ -42,7 +42,7 @@ def _bar_chart(path: Path, methods: Mapping[str, Mapping[str, float]], title: st
 
     metrics = list(dict.fromkeys(m for values in methods.values() for m in values))
     width = 0.8 / max(len(methods), 1)
-    figure, axes = plt.subplots(figsize=(max(6, 1.6 * len(metrics)), 4))
+    figure, axes = plt.subplots(figsize=(max(6, 1.6 * len(metrics)) + 2, 4))    # + room for the legend
     positions = np.arange(len(metrics))
     for offset, (name, values) in enumerate(methods.items()):
         heights = [float(values.get(m, 0.0) or 0.0) for m in metrics]
@@ -50,7 +50,7 @@ def _bar_chart(path: Path, methods: Mapping[str, Mapping[str, float]], title: st
         axes.bar_label(bars, fmt="%.3f", fontsize=7, rotation=90, padding=2)
     axes.set_xticks(positions + width * (len(methods) - 1) / 2, metrics)
     axes.set_title(title)
-    axes.legend(fontsize=8)
+    axes.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))     # beside the bars, never on them
     axes.margins(y=0.2)
     figure.tight_layout()
     figure.savefig(path, dpi=120)

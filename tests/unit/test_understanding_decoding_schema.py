@@ -38,4 +38,7 @@ def test_the_rest_of_the_schema_is_unchanged():
     assert {k: v for k, v in decoding["properties"].items() if k != "min_rating"} == \
         {k: v for k, v in plain["properties"].items() if k != "min_rating"}
     assert accepts(decoding, '{"need": "kettle", "min_rating": null, "price_max": 40}')
-    assert Constraints.json_schema() == plain                 # decoding_schema does not alter it
+    # decoding_schema works on its own copy: the plain schema keeps its 0..5 range
+    assert Constraints.json_schema()["properties"]["min_rating"]["anyOf"][0] == {"maximum": 5, "minimum": 0,
+                                                                               "type": "number"}
+    assert plain["properties"]["min_rating"]["anyOf"][0]["maximum"] == 5

@@ -7,7 +7,8 @@ for `generate`: at each step only tokens that keep the text a valid prefix of a 
 object are allowed, and end-of-text only once the object is complete. A reply can then be
 invalid only when `max_new_tokens` cuts it, or when a number breaks its `minimum`/`maximum`, which
 the enforcer does not check (hence enumerated values where a range matters:
-`Constraints.decoding_schema`).
+`Constraints.decoding_schema`). The enforcer (0.11.3) also lets an object close right after a
+comma (`{"a": 1,}`, which `json.loads` refuses); `NoTrailingComma` takes that `}` away.
 
 lm-format-enforcer's own transformers helper imports a module transformers 5 no longer has, so
 the tokenizer table it needs is built here from the tokenizer's public API.
@@ -52,14 +53,68 @@ def _tokenizer_table(tokenizer):
     return table
 
 
+def _no_trailing_comma_parser(parser):
+    """`parser` (a lm-format-enforcer character parser) that never offers `}` or `]` right after a
+    comma outside a string. Built on first use, so that lm-format-enforcer is imported only here."""
+    from lmformatenforcer import CharacterLevelParser
+
+    class NoTrailingComma(CharacterLevelParser):
+        def __init__(self, inner, in_string=False, escaped=False, after_comma=False):
+            self.inner, self.in_string, self.escaped, self.after_comma = inner, in_string, escaped, after_comma
+
+        @property
+        def config(self):
+            return self.inner.config
+
+        @config.setter
+        def config(self, new_config):        # the TokenEnforcer sets the tokenizer's alphabet
+            self.inner.config = new_config
+
+        def add_character(self, char: str):
+            in_string, escaped, after_comma = self.in_string, False, self.after_comma
+            if in_string:
+                escaped = char == "\\" and not self.escaped
+                in_string = not (char == '"' and not self.escaped)
+            elif char == '"':
+                in_string, after_comma = True, False
+            elif not char.isspace():
+                after_comma = char == ","
+            return NoTrailingComma(self.inner.add_character(char), in_string, escaped, after_comma)
+
+        def get_allowed_characters(self) -> str:
+            allowed = self.inner.get_allowed_characters()
+            if self.after_comma and not self.in_string:
+                allowed = allowed.replace("}", "").replace("]", "")
+            return allowed
+
+        def can_end(self) -> bool:
+            return self.inner.can_end()
+
+        def shortcut_key(self):                # only inside free text, where the comma rule is idle
+            return self.inner.shortcut_key()
+
+        def cache_key(self):
+            key = self.inner.cache_key()
+            return None if key is None else (key, self.after_comma, self.in_string)
+
+    return NoTrailingComma(parser)
+
+
+def schema_parser(schema: dict):
+    """The character-level parser constrained decoding follows for `schema`."""
+    from lmformatenforcer import JsonSchemaParser
+
+    return _no_trailing_comma_parser(JsonSchemaParser(schema))
+
+
 def json_schema_prefix_fn(tokenizer, schema: dict) -> Callable:
     """A `prefix_allowed_tokens_fn` for `model.generate` that keeps every row of the batch a
     valid prefix of one JSON object of `schema`, and ends the row as soon as the object is
     complete (the enforcer allows end-of-text only then; trailing whitespace would only burn
     tokens). Build one per `generate` call."""
-    from lmformatenforcer import JsonSchemaParser, TokenEnforcer
+    from lmformatenforcer import TokenEnforcer
 
-    enforcer = TokenEnforcer(_tokenizer_table(tokenizer), JsonSchemaParser(schema))
+    enforcer = TokenEnforcer(_tokenizer_table(tokenizer), schema_parser(schema))
     eos = tokenizer.eos_token_id
 
     def allowed(_batch_id: int, sequence) -> list[int]:

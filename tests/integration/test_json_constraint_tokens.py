@@ -1,0 +1,61 @@
+"""Constrained decoding at the token level, with the bundled model's real tokenizer: what
+`json_schema_prefix_fn` offers the model after the text written so far."""
+
+import pytest
+
+from agent.understanding.constraints import DECODED_LIST_ITEMS, Constraints
+from tests.conftest import REAL_MODEL_CACHE
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def tokenizer():
+    from transformers import AutoTokenizer
+
+    from agent.llm.model_files import resolve_model_dir
+
+    return AutoTokenizer.from_pretrained(str(resolve_model_dir(None, REAL_MODEL_CACHE)))
+
+
+def offered_after(tokenizer, prefix_fn, written: str) -> list[str]:
+    """The texts of the tokens `prefix_fn` allows once `written` is decoded after a prompt
+    (fed one token at a time, as `generate` does)."""
+    import torch
+
+    prompt = tokenizer.encode("<|im_start|>assistant\n", add_special_tokens=False)
+    ids = tokenizer.encode(written, add_special_tokens=False)
+    allowed = []
+    for end in range(len(ids) + 1):
+        allowed = prefix_fn(0, torch.tensor(prompt + ids[:end]))
+        if end < len(ids):
+            assert ids[end] in allowed, f"{tokenizer.decode(ids[:end + 1])!r} was refused"
+    return [tokenizer.decode([token]) for token in allowed]
+
+
+def test_no_token_closes_an_object_after_a_comma(tokenizer):
+    from lmformatenforcer import JsonSchemaParser, TokenEnforcer
+
+    from agent.llm import json_constraint
+
+    written = '{"need": "kettle", "attributes": {"color": "red",'
+    offered = offered_after(tokenizer, json_constraint.json_schema_prefix_fn(tokenizer, Constraints.decoding_schema()),
+                            written)
+    assert offered and not [text for text in offered if text.strip().startswith("}")]
+    assert any(text.strip().startswith('"') for text in offered)            # a next key is still offered
+    # the library's parser alone offers the closing brace there
+    plain = TokenEnforcer(json_constraint._tokenizer_table(tokenizer), JsonSchemaParser(Constraints.decoding_schema()))
+    prompt = tokenizer.encode("<|im_start|>assistant\n", add_special_tokens=False)
+    ids = tokenizer.encode(written, add_special_tokens=False)
+    for end in range(len(ids) + 1):
+        tokens = plain.get_allowed_tokens(prompt + ids[:end]).allowed_tokens
+    assert any(tokenizer.decode([token]).strip().startswith("}") for token in tokens)
+
+
+def test_a_looping_brand_list_is_closed_at_its_limit(tokenizer):
+    from agent.llm import json_constraint
+
+    entries = ", ".join(f'"Sony{"Aero" * n}"' for n in range(DECODED_LIST_ITEMS))
+    offered = offered_after(tokenizer, json_constraint.json_schema_prefix_fn(tokenizer, Constraints.decoding_schema()),
+                            '{"brands": [' + entries)
+    assert offered and all(text.strip() == "" or text.strip().startswith("]") for text in offered)

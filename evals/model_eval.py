@@ -10,6 +10,9 @@ each online version, asked as the assistant asks it: understanding with worked e
   candidate's title "N/A"): a method that scores the same there ranks by the list's order alone;
 - explanation: faithfulness (every number and content word of the sentence is in the given facts);
 - dialogue: share of replies that are a question offering at least one real catalog option.
+
+Every generated reply is also written, with its request, the expected answer and its scores, to
+`<report>.replies.jsonl` beside the report, so that a figure can be traced to the replies behind it.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import logging
 import random
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
@@ -157,6 +160,10 @@ def grounded_question(reply: str, options: Sequence[str]) -> bool:
 
 
 # -- running a method ----------------------------------------------------------------------------
+RowValues = dict[str, list[float]]          # metric -> its value on each row, in the rows' order
+PerRowScores = Sequence[dict[str, float]]   # one row's scores (metric -> value) per row
+
+
 @dataclass(frozen=True)
 class Method:
     name: str
@@ -165,15 +172,25 @@ class Method:
     # understanding is decoded freely (what the model learned) and constrained to the schema
     # (what the assistant does); the online gate only needs the first
     json_decodings: tuple[str, ...] = ("free", "constrained")
+    # where generated replies are recorded (`record_replies`); None: not kept
+    replies: list[dict] | None = field(default=None, compare=False)
+
+
+def record_replies(method: Method, task: str, rows: list[dict], replies: Sequence[str],
+                   scores: PerRowScores, decoding: str = "free") -> None:
+    """Keep each reply with its request, the expected answer and its scores (when the method keeps them)."""
+    if method.replies is None:
+        return
+    for number, (row, reply, row_scores) in enumerate(zip(rows, replies, scores)):
+        method.replies.append({"method": method.name, "task": task, "decoding": decoding, "row": number,
+                               "request": row["prompt"][-1]["content"], "expected": row["completion"][0]["content"],
+                               "reply": reply, **row_scores})
 
 
 def _chat(method: Method, row: dict) -> list[dict]:
     if method.prompter is None:
         return row["prompt"]
     return method.prompter.messages(row["task"], row["prompt"][-1]["content"], query=row["query"])
-
-
-RowValues = dict[str, list[float]]     # metric -> its value on each row, in the rows' order
 
 
 def evaluate_understanding(method: Method, rows: list[dict]) -> RowValues:
@@ -184,11 +201,14 @@ def evaluate_understanding(method: Method, rows: list[dict]) -> RowValues:
     results = {}
     decodings = {"free": ("", None, MAX_NEW_TOKENS["understanding"]),
                  "constrained": ("_constrained", Constraints.decoding_schema(), MAX_JSON_TOKENS)}
-    for suffix, schema, budget in (decodings[name] for name in method.json_decodings):
+    for name in method.json_decodings:
+        suffix, schema, budget = decodings[name]
         replies = method.model.generate(chats, budget, json_schema=schema)
         scored = [understanding_scores(reply, row["completion"][0]["content"]) for reply, row in zip(replies, rows)]
         results[f"valid_json_rate{suffix}"] = [float(v) for v, _ in scored]
         results[f"constraint_f1{suffix}"] = [f for _, f in scored]
+        record_replies(method, "understanding", rows, replies,
+                       [{"valid_json": float(v), "constraint_f1": f} for v, f in scored], name)
     return results
 
 
@@ -211,6 +231,7 @@ def evaluate_ranking_titles_hidden(method: Method, rows: list[dict]) -> RowValue
 def evaluate_explanation(method: Method, rows: list[dict]) -> RowValues:
     replies = method.model.generate([_chat(method, r) for r in rows], MAX_NEW_TOKENS["explanation"])
     scored = [faithfulness(reply, row["prompt"][-1]["content"]) for reply, row in zip(replies, rows)]
+    record_replies(method, "explanation", rows, replies, [{"faithful": float(f), "support": v} for f, v in scored])
     return {"explanation_faithful_rate": [float(f) for f, _ in scored],
             "explanation_support": [s for _, s in scored]}
 
@@ -218,6 +239,7 @@ def evaluate_explanation(method: Method, rows: list[dict]) -> RowValues:
 def evaluate_dialogue(method: Method, rows: list[dict]) -> RowValues:
     replies = method.model.generate([_chat(method, r) for r in rows], MAX_NEW_TOKENS["dialogue"])
     hits = [grounded_question(reply, json.loads(row["meta"])["options"]) for reply, row in zip(replies, rows)]
+    record_replies(method, "dialogue", rows, replies, [{"grounded_question": float(h)} for h in hits])
     return {"dialogue_grounded_question_rate": [float(h) for h in hits]}
 
 
@@ -356,6 +378,7 @@ def run_model_eval(data_dir: Path, json_out: Path, settings, *, base: Path | Non
         from shopwise.errors import UserFacingError
         raise UserFacingError(f"{data_dir} gave no held-out examples: it needs more items or events")
     per_row: dict[str, RowValues] = {}
+    replies: list[dict] = []
     facts: dict[str, object] = {"base_model": base.name, "examples_per_task": limit,
                                 "source_digest": dataset_fingerprint(data_dir)}
     if "ranking" in tasks:
@@ -381,15 +404,16 @@ def run_model_eval(data_dir: Path, json_out: Path, settings, *, base: Path | Non
                    "methods": {name: means(values) for name, values in per_row.items()}, **facts,
                    "comparisons": [c.as_dict() for c in comparisons], "per_row": per_row, "complete": complete}
         write_eval_report(json_out, payload)
+        replies_path(json_out).write_text("".join(json.dumps(reply) + "\n" for reply in replies))
         return payload
 
     embedder = build_embedder(settings.embedder, settings.model_cache)
     prompter = FewShotPrompter.from_training_data(data, embedder)
     base_model = LocalModel.load(base)
     if "zero-shot" in methods:
-        measure(Method("zero-shot", base_model))
+        measure(Method("zero-shot", base_model, replies=replies))
     if "few-shot" in methods:
-        measure(Method("few-shot", base_model, prompter))
+        measure(Method("few-shot", base_model, prompter, replies=replies))
     del base_model
     if "fine-tuned" in methods or FINE_TUNED_BARE in methods:
         adapter = adapter or _cached_adapter(data, base, cache, train_config, embedder)
@@ -400,14 +424,19 @@ def run_model_eval(data_dir: Path, json_out: Path, settings, *, base: Path | Non
                      adapter_worked_examples=adapter_worked_examples(adapter))
         tuned = LocalModel.load(base, adapter)
         if "fine-tuned" in methods:
-            measure(Method("fine-tuned", tuned, served_prompts(prompter, adapter)))
+            measure(Method("fine-tuned", tuned, served_prompts(prompter, adapter), replies=replies))
         if FINE_TUNED_BARE in methods:
-            measure(Method(FINE_TUNED_BARE, tuned))
+            measure(Method(FINE_TUNED_BARE, tuned, replies=replies))
     if adapters_dir is not None:
         for version in AdapterStore(adapters_dir).versions():
             measure(Method(f"online-{version.name}", LocalModel.load(base, version.path),
-                           served_prompts(prompter, version.path)))
+                           served_prompts(prompter, version.path), replies=replies))
     return write(True)
+
+
+def replies_path(json_out: Path) -> Path:
+    """Where `run_model_eval` writes every generated reply: `<report>.replies.jsonl`."""
+    return json_out.with_suffix(".replies.jsonl")
 
 
 def comparison_pairs(names: Sequence[str]) -> list[tuple[str, str]]:

@@ -111,3 +111,49 @@ def test_the_first_stage_alone_is_scored_in_the_listed_order():
     rows = [{"task": "ranking", "meta": json.dumps({"candidates": ["a", "b", "c"], "target": "a"})},
             {"task": "ranking", "meta": json.dumps({"candidates": ["a", "b", "c"], "target": "c"})}]
     assert sorted(listed_order_ndcg(rows, limit=10)) == pytest.approx([0.5, 1.0])     # 1/log2(1+3) = 0.5
+
+
+def test_every_generated_reply_is_kept_with_its_request_and_scores():
+    import json
+    from pathlib import Path
+
+    from evals.model_eval import Method, evaluate_dialogue, evaluate_explanation, evaluate_understanding, replies_path
+
+    gold = Constraints(category="Mice", price_max=30).model_dump_json()
+
+    class Model:                      # free: prose; constrained: the gold object; other tasks: a fixed sentence
+        def generate(self, chats, max_new_tokens, json_schema=None):
+            if json_schema is not None:
+                return [gold] * len(chats)
+            if any(word in chats[-1][-1]["content"] for word in ("Mice", "mouse")):
+                return ["Sure! Mice under 30."] * len(chats)
+            return ["Which colour would you like, Red or Blue?"] * len(chats)
+
+    understanding = [{"task": "understanding", "prompt": [{"role": "user", "content": f"a mouse under 30 #{n}"}],
+                      "completion": [{"role": "assistant", "content": gold}], "query": "a mouse"} for n in range(2)]
+    dialogue = [{"task": "dialogue", "prompt": [{"role": "user", "content": "Shopper: a jacket"}],
+                 "completion": [{"role": "assistant", "content": "Which colour?"}], "query": "a jacket",
+                 "meta": json.dumps({"options": ["Red", "Green"]})}]
+    explanation = [{"task": "explanation", "prompt": [{"role": "user", "content": "Item: Mice. Price: 30."}],
+                    "completion": [{"role": "assistant", "content": "Mice at 30."}], "query": "mice"}]
+    kept: list[dict] = []
+    method = Method("few-shot", Model(), replies=kept)
+    evaluate_understanding(method, understanding)
+    evaluate_dialogue(method, dialogue)
+    evaluate_explanation(method, explanation)
+
+    assert [(r["task"], r["decoding"], r["row"]) for r in kept] == [
+        ("understanding", "free", 0), ("understanding", "free", 1), ("understanding", "constrained", 0),
+        ("understanding", "constrained", 1), ("dialogue", "free", 0), ("explanation", "free", 0)]
+    free, constrained = kept[0], kept[2]
+    assert free["request"] == "a mouse under 30 #0" and free["expected"] == gold
+    assert free["reply"] == "Sure! Mice under 30." and free["valid_json"] == 0.0 and free["constraint_f1"] == 0.0
+    assert constrained["reply"] == gold and constrained["valid_json"] == 1.0 and constrained["constraint_f1"] == 1.0
+    assert kept[4]["grounded_question"] == 1.0 and kept[4]["method"] == "few-shot"
+    # "Sure! Mice under 30.": 30 and "mice" are in the facts, "sure" and "under" are not -> support 2/4
+    assert kept[5]["reply"] == "Sure! Mice under 30." and kept[5]["faithful"] == 0.0
+    assert kept[5]["support"] == pytest.approx(2 / 4)
+    assert all(json.loads(json.dumps(r)) == r for r in kept)
+    assert replies_path(Path("var/eval/model.json")) == Path("var/eval/model.replies.jsonl")
+    # a method without a place for them (the online gate's) keeps nothing
+    assert evaluate_understanding(Method("gate", Model()), understanding)["constraint_f1_constrained"] == [1.0, 1.0]

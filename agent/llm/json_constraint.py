@@ -7,8 +7,10 @@ for `generate`: at each step only tokens that keep the text a valid prefix of a 
 object are allowed, and end-of-text only once the object is complete. A reply can then be
 invalid only when `max_new_tokens` cuts it, or when a number breaks its `minimum`/`maximum`, which
 the enforcer does not check (hence enumerated values where a range matters:
-`Constraints.decoding_schema`). The enforcer (0.11.3) also lets an object close right after a
-comma (`{"a": 1,}`, which `json.loads` refuses); `NoTrailingComma` takes that `}` away.
+`Constraints.decoding_schema`). Two rules are added to the enforcer's (0.11.3): an object or
+list never closes right after a comma (`{"a": 1,}`, which it allows and `json.loads` refuses), and
+no object key runs past `MAX_KEY_CHARS` (nothing in a JSON schema that it reads bounds the keys
+of a free-form object).
 
 lm-format-enforcer's own transformers helper imports a module transformers 5 no longer has, so
 the tokenizer table it needs is built here from the tokenizer's public API.
@@ -23,6 +25,7 @@ from typing import Callable
 # One table per tokenizer object, dropped with it (an id() key could be reused by a later one).
 _TABLES: "weakref.WeakKeyDictionary[object, object]" = weakref.WeakKeyDictionary()
 _TABLES_LOCK = threading.Lock()
+MAX_KEY_CHARS = 60      # as `Constraints`' decoded text values
 
 
 def _tokenizer_table(tokenizer):
@@ -53,14 +56,17 @@ def _tokenizer_table(tokenizer):
     return table
 
 
-def _no_trailing_comma_parser(parser):
-    """`parser` (a lm-format-enforcer character parser) that never offers `}` or `]` right after a
-    comma outside a string. Built on first use, so that lm-format-enforcer is imported only here."""
+def _guarded_parser(parser, max_key_chars: int):
+    """`parser` (a lm-format-enforcer character parser) with two JSON rules it lacks: no `}` or `]`
+    right after a comma, and no object key longer than `max_key_chars` (a schema cannot bound the
+    keys of a free-form object such as `attributes`, and a looping model writes one key forever).
+    Built on first use, so that lm-format-enforcer is imported only here."""
     from lmformatenforcer import CharacterLevelParser
 
-    class NoTrailingComma(CharacterLevelParser):
-        def __init__(self, inner, in_string=False, escaped=False, after_comma=False):
-            self.inner, self.in_string, self.escaped, self.after_comma = inner, in_string, escaped, after_comma
+    class JsonGuards(CharacterLevelParser):
+        def __init__(self, inner, containers="", last="", in_string=False, escaped=False, key_chars=None):
+            self.inner, self.containers, self.last = inner, containers, last      # open `{`/`[`, last mark
+            self.in_string, self.escaped, self.key_chars = in_string, escaped, key_chars
 
         @property
         def config(self):
@@ -71,40 +77,60 @@ def _no_trailing_comma_parser(parser):
             self.inner.config = new_config
 
         def add_character(self, char: str):
-            in_string, escaped, after_comma = self.in_string, False, self.after_comma
-            if in_string:
-                escaped = char == "\\" and not self.escaped
-                in_string = not (char == '"' and not self.escaped)
+            state = dict(containers=self.containers, last=self.last, in_string=self.in_string,
+                         escaped=False, key_chars=self.key_chars)
+            if self.in_string:
+                closing = char == '"' and not self.escaped
+                state.update(in_string=not closing, escaped=char == "\\" and not self.escaped,
+                             key_chars=None if closing or self.key_chars is None else self.key_chars + 1)
             elif char == '"':
-                in_string, after_comma = True, False
+                is_key = self.containers.endswith("{") and self.last in ("{", ",")
+                state.update(in_string=True, key_chars=0 if is_key else None, last=char)
+            elif char in "{[":
+                state.update(containers=self.containers + char, last=char)
+            elif char in "}]":
+                state.update(containers=self.containers[:-1], last=char)
             elif not char.isspace():
-                after_comma = char == ","
-            return NoTrailingComma(self.inner.add_character(char), in_string, escaped, after_comma)
+                state.update(last=char)
+            return JsonGuards(self.inner.add_character(char), **state)
+
+        def _key_is_full(self) -> bool:
+            return self.key_chars is not None and self.key_chars >= max_key_chars and not self.escaped
 
         def get_allowed_characters(self) -> str:
             allowed = self.inner.get_allowed_characters()
-            if self.after_comma and not self.in_string:
-                allowed = allowed.replace("}", "").replace("]", "")
+            if not self.in_string and self.last == ",":
+                return allowed.replace("}", "").replace("]", "")
+            if self._key_is_full():
+                return '"' if '"' in allowed else ""
             return allowed
 
         def can_end(self) -> bool:
             return self.inner.can_end()
 
-        def shortcut_key(self):                # only inside free text, where the comma rule is idle
-            return self.inner.shortcut_key()
+        def shortcut_key(self):
+            """The enforcer's free-text shortcut (tokens of a string chosen by length alone), kept
+            within the key limit inside a key."""
+            key = self.inner.shortcut_key()
+            if self.key_chars is None or not (isinstance(key, tuple) and key[0] == "json_freetext"):
+                return key
+            if self._key_is_full() or self.escaped:
+                return None                  # walk the characters: only the closing quote is left
+            tag, written, min_chars, max_chars = key
+            return tag, written, min_chars, min(max_chars, written + max_key_chars - self.key_chars)
 
         def cache_key(self):
             key = self.inner.cache_key()
-            return None if key is None else (key, self.after_comma, self.in_string)
+            return None if key is None else (key, self.containers, self.last, self.in_string, self.key_chars)
 
-    return NoTrailingComma(parser)
+    return JsonGuards(parser)
 
 
-def schema_parser(schema: dict):
+def schema_parser(schema: dict, max_key_chars: int = MAX_KEY_CHARS):
     """The character-level parser constrained decoding follows for `schema`."""
     from lmformatenforcer import JsonSchemaParser
 
-    return _no_trailing_comma_parser(JsonSchemaParser(schema))
+    return _guarded_parser(JsonSchemaParser(schema), max_key_chars)
 
 
 def json_schema_prefix_fn(tokenizer, schema: dict) -> Callable:

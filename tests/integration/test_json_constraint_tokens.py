@@ -59,3 +59,16 @@ def test_a_looping_brand_list_is_closed_at_its_limit(tokenizer):
     offered = offered_after(tokenizer, json_constraint.json_schema_prefix_fn(tokenizer, Constraints.decoding_schema()),
                             '{"brands": [' + entries)
     assert offered and all(text.strip() == "" or text.strip().startswith("]") for text in offered)
+
+
+def test_a_looping_attribute_name_is_closed_at_the_key_limit(tokenizer):
+    from agent.llm import json_constraint
+
+    prefix_fn = json_constraint.json_schema_prefix_fn(tokenizer, Constraints.decoding_schema())
+    full = offered_after(tokenizer, prefix_fn, '{"attributes": {"' + "Ax-" * (json_constraint.MAX_KEY_CHARS // 3))
+    assert full and all(text.startswith('"') for text in full)
+    prefix_fn = json_constraint.json_schema_prefix_fn(tokenizer, Constraints.decoding_schema())
+    room = 4                                   # characters left in the key: longer tokens are not offered
+    almost = offered_after(tokenizer, prefix_fn, '{"attributes": {"' + "k" * (json_constraint.MAX_KEY_CHARS - room))
+    assert any(len(text) == room and '"' not in text for text in almost)
+    assert all(len(text.split('"')[0]) <= room for text in almost)

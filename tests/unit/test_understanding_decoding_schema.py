@@ -111,3 +111,20 @@ def test_the_library_alone_would_close_an_object_after_a_comma():
 def test_commas_and_braces_inside_strings_still_decode(text):
     assert accepts(Constraints.decoding_schema(), text)
     json.loads(text)
+
+
+def test_an_attribute_name_is_closed_at_the_key_limit():
+    """The zero-shot model wrote `"attributes": {"Ax-Ax-Ax-...` until the budget ran out: no schema
+    bounds a free-form object's keys, so the decoder closes any key at `MAX_KEY_CHARS`."""
+    from agent.llm.json_constraint import MAX_KEY_CHARS
+
+    opening = '{"attributes": {"'
+    state = parser_after(Constraints.decoding_schema(), opening + "Ax-" * (MAX_KEY_CHARS // 3))
+    assert state is not None and set(state.get_allowed_characters()) == {'"'}
+    assert not accepts(Constraints.decoding_schema(), opening + "k" * (MAX_KEY_CHARS + 1) + '": "v"}}')
+    at_limit = opening + "k" * MAX_KEY_CHARS + '": "v", "colour": "red"}, "need": "a \\"quoted\\" need"}'
+    assert accepts(Constraints.decoding_schema(), at_limit)
+    assert len(Constraints.model_validate_json(at_limit).attributes) == 2
+    # values are not keys: a 60-character value in a list is fine, a long need too (its own limit)
+    assert accepts(Constraints.decoding_schema(), '{"brands": ["' + "b" * DECODED_TEXT_CHARS + '"], "need": "'
+                   + "n" * DECODED_NEED_CHARS + '"}')

@@ -15,10 +15,10 @@ AttributeValue = str | float | bool
 # not enforce a number's minimum/maximum (vLLM's grammar backends differ), and the 135M model, when
 # a shopper said "max 120", wrote "min_rating": 12.0 under the plain schema.
 RATING_STEPS = tuple(half / 2 for half in range(2, 11))
-# Decoding limits, so that a model caught in a loop ("Sony", "SonySony", ...) still closes the
-# object within the reply's token budget: per-value lengths well above real catalog values (brands
-# reach 34 characters, category names 46, in the shared data sets) and fewer list entries than
-# validation allows (a shopper names one or two brands).
+# Decoding limits, so that a model caught in a loop ("Sony", "SonySony", ...) closes the value or
+# list and moves on instead of spending the reply's token budget on it: per-value lengths well above
+# real catalog values (brands reach 34 characters, category names 46, in the shared data sets) and
+# fewer list entries than validation allows (a shopper names one or two brands).
 DECODED_TEXT_CHARS = 60
 DECODED_NEED_CHARS = 120
 DECODED_LIST_ITEMS = 5
@@ -79,8 +79,9 @@ class Constraints(BaseModel):
         """The schema that constrained decoding follows: `json_schema` with `min_rating` one of
         `RATING_STEPS`, so every decoded object validates, and the decoding limits above on every
         text value and list, so that a looping model moves on instead of spending the budget on one
-        value (attribute names stay unbounded: the enforcer limits no object key). Validation
-        itself (and the API) keeps the plain schema: a rule-extracted 4.2 stays 4.2."""
+        value (attribute names, which no schema keyword the enforcer reads can bound, are limited
+        by the decoder itself: `agent.llm.json_constraint`). Validation itself (and the API) keeps
+        the plain schema: a rule-extracted 4.2 stays 4.2."""
         schema = cls.json_schema()
         fields = schema["properties"]
         fields["min_rating"]["anyOf"][0] = {"enum": list(RATING_STEPS)}

@@ -1,6 +1,6 @@
 """The schema constrained decoding follows lets through only objects that validate, and stops a
 looping model's values and lists at the decoding limits: checked with the character-level parser
-the in-process backend decodes with (lm-format-enforcer's, less its trailing commas)."""
+the in-process backend decodes with (lm-format-enforcer's, with the decoder's comma and key rules)."""
 
 import json
 

@@ -18,16 +18,18 @@ def tokenizer():
     return AutoTokenizer.from_pretrained(str(resolve_model_dir(None, REAL_MODEL_CACHE)))
 
 
-def offered_after(tokenizer, prefix_fn, written: str) -> list[str]:
-    """The texts of the tokens `prefix_fn` allows once `written` is decoded after a prompt
-    (fed one token at a time, as `generate` does)."""
+def offered_after(tokenizer, prefix_fn, written: str, allowed_of=None) -> list[str]:
+    """The texts of the tokens `prefix_fn` (a `prefix_allowed_tokens_fn`; or `allowed_of`, ids ->
+    allowed ids) allows once `written` is decoded after a prompt, fed one token at a time as
+    `generate` does."""
     import torch
 
+    allowed_of = allowed_of or (lambda ids: prefix_fn(0, torch.tensor(ids)))
     prompt = tokenizer.encode("<|im_start|>assistant\n", add_special_tokens=False)
     ids = tokenizer.encode(written, add_special_tokens=False)
     allowed = []
     for end in range(len(ids) + 1):
-        allowed = prefix_fn(0, torch.tensor(prompt + ids[:end]))
+        allowed = allowed_of(prompt + ids[:end])
         if end < len(ids):
             assert ids[end] in allowed, f"{tokenizer.decode(ids[:end + 1])!r} was refused"
     return [tokenizer.decode([token]) for token in allowed]
@@ -45,11 +47,8 @@ def test_no_token_closes_an_object_after_a_comma(tokenizer):
     assert any(text.strip().startswith('"') for text in offered)            # a next key is still offered
     # the library's parser alone offers the closing brace there
     plain = TokenEnforcer(json_constraint._tokenizer_table(tokenizer), JsonSchemaParser(Constraints.decoding_schema()))
-    prompt = tokenizer.encode("<|im_start|>assistant\n", add_special_tokens=False)
-    ids = tokenizer.encode(written, add_special_tokens=False)
-    for end in range(len(ids) + 1):
-        tokens = plain.get_allowed_tokens(prompt + ids[:end]).allowed_tokens
-    assert any(tokenizer.decode([token]).strip().startswith("}") for token in tokens)
+    offered_alone = offered_after(tokenizer, None, written, lambda ids: plain.get_allowed_tokens(ids).allowed_tokens)
+    assert any(text.strip().startswith("}") for text in offered_alone)
 
 
 def test_a_looping_brand_list_is_closed_at_its_limit(tokenizer):

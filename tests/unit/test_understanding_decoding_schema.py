@@ -5,6 +5,7 @@ the in-process backend decodes with (lm-format-enforcer's, with the decoder's co
 import json
 
 import pytest
+
 from agent.llm.json_constraint import schema_parser
 from agent.understanding.constraints import (DECODED_LIST_ITEMS, DECODED_NEED_CHARS, DECODED_TEXT_CHARS,
                                             RATING_STEPS, Constraints)

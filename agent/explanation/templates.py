@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from agent.explanation.facts import ItemFacts, format_price
 from agent.understanding.constraints import Constraints
+from agent.understanding.understand import UNKNOWN_WORDS
 from retrieval.documents import fold
 
 
@@ -92,8 +93,11 @@ def nothing_found(need: str | None, constraints: Constraints) -> str:
 
 
 def clarifying_question(reason: str | None, examples: list[str]) -> str:
+    """The reply to a message that cannot be searched; `examples` are requests the shopper could
+    send (for unknown words, the catalog's product types nearest to what they wrote)."""
+    if reason == UNKNOWN_WORDS:
+        nearest = f" The nearest I have: {', '.join(examples[:3])}." if examples else ""
+        return ("I could not match that to anything in this catalog (I understand English best)."
+                + nearest + " What kind of product are you looking for?")
     hint = f" For example: {', '.join(examples[:3])}." if examples else ""
-    if reason == "unknown words":
-        return ("I could not match that to anything in this catalog — I understand English best. "
-                "What kind of product are you looking for?" + hint)
     return "What are you shopping for? Tell me the kind of product, and a budget or brand if you have one." + hint

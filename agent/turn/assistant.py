@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass
 from typing import Callable, Iterator, Sequence
 
 from agent.dialogue.state import DialogueState
+from agent.dialogue.suggestions import RequestSuggestions
 from agent.explanation.facts import ItemFacts, item_facts
 from agent.explanation.reviews import ReviewSnippets
 from agent.explanation.templates import clarifying_question, details_lines, intro, item_line, nothing_found
@@ -31,7 +32,7 @@ from agent.turn.events import ExplanationReady, ItemsReady, TextChunk, TurnDone,
 from agent.turn.item_guard import admissible
 from agent.turn.steps import (GenerationStep, RankingStep, RetrievalStep, TurnRecord, TurnTimings,
                               UnderstandingStep, hash_id)
-from agent.understanding.understand import MessageUnderstanding, Understanding
+from agent.understanding.understand import UNKNOWN_WORDS, MessageUnderstanding, Understanding
 from retrieval.index import CatalogIndex
 
 log = logging.getLogger(__name__)
@@ -62,14 +63,15 @@ class ShoppingAssistant:
         self.sources = list(sources)
         self.reviews = reviews or ReviewSnippets()
         self.config = config
+        self.suggestions = RequestSuggestions(index.catalog.values(), index.embedder)
 
     def session(self, user_id: str | None = None, session_id: str | None = None) -> "ChatSession":
         return ChatSession(self, user_id, session_id or uuid.uuid4().hex)
 
-    def example_requests(self) -> list[str]:
-        vocabulary = self.understanding.vocabulary
-        categories = vocabulary.leaf_categories[:3]
-        return [f"{c.lower()} under 100" for c in categories] or ["a wireless mouse under 30"]
+    def example_requests(self, message: str | None = None) -> list[str]:
+        """Requests a shopper could send: the catalog's product types nearest to `message` (its
+        largest types without one), each with a budget half of that type fits."""
+        return self.suggestions.examples(message) or ["a wireless mouse under 30"]
 
 
 class ChatSession:
@@ -135,7 +137,8 @@ class _Turn:
         understood = self.understood or self.assistant.understanding.understand(self.message, state)
         understanding = _understanding_step(understood, time.perf_counter() - began)
         if understood.kind == "vague":
-            yield self.say(clarifying_question(understood.vague_reason, self.assistant.example_requests()))
+            near = self.message if understood.vague_reason == UNKNOWN_WORDS else None
+            yield self.say(clarifying_question(understood.vague_reason, self.assistant.example_requests(near)))
             yield self.done("clarify", understanding)
             return
         if understood.followup is not None and understood.followup.kind == "details":

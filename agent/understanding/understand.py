@@ -17,6 +17,8 @@ from agent.understanding.vocabulary import CatalogVocabulary
 
 log = logging.getLogger(__name__)
 MAX_MESSAGE_CHARS = 2_000       # longer messages are cut (and the cut is recorded)
+UNKNOWN_WORDS = "unknown words"  # a vague reason: words the catalog does not use (or not English)
+NO_PRODUCT = "no product named"
 
 
 @dataclass(frozen=True)
@@ -61,12 +63,12 @@ class MessageUnderstanding:
             return self._refinement(state, stated, followup, rules, llm_status, llm_raw, notes)
         if new_need or stated.category or stated.brands:
             if new_need and not stated.category and not stated.brands and not self._known(need_words):
-                return self._vague(stated, rules, "unknown words", llm_status, notes)
+                return self._vague(stated, rules, UNKNOWN_WORDS, llm_status, notes)
             stated = self._colour_within_category(stated.model_copy(update={"need": new_need}))
             return Understanding("new", stated, self._query(new_need, stated), new_need,
                                  matched_phrases=tuple(rules.matched), llm_status=llm_status,
                                  llm_constraints=llm_raw, notes=tuple(notes))
-        return self._vague(stated, rules, "no product named", llm_status, notes)
+        return self._vague(stated, rules, NO_PRODUCT, llm_status, notes)
 
     def from_state(self, state: DialogueState, note: str | None = None) -> Understanding:
         """The standing request as the state holds it now, with no new message: used after the
@@ -74,7 +76,7 @@ class MessageUnderstanding:
         notes = (note,) if note else ()
         constraints = state.constraints.model_copy(update={"need": state.need})
         if not (state.need or constraints.category or constraints.brands):
-            return Understanding("vague", constraints, "", None, notes=notes, vague_reason="no product named")
+            return Understanding("vague", constraints, "", None, notes=notes, vague_reason=NO_PRODUCT)
         return Understanding("edit", constraints, self._query(state.need, constraints), state.need, notes=notes)
 
     # -- pieces --------------------------------------------------------------------------------

@@ -57,11 +57,10 @@ class CatalogVocabulary:
     colours: dict[str, str] = field(default_factory=dict)           # folded colour -> stored value
     features: dict[str, str] = field(default_factory=dict)          # folded phrase -> boolean attribute
     known_words: frozenset[str] = frozenset()                        # every word in titles/categories
-    leaf_categories: tuple[str, ...] = ()                            # most specific categories, most items first
 
     @classmethod
     def from_items(cls, items: Iterable[Item]) -> "CatalogVocabulary":
-        brand_counts, category_counts, bool_counts, leaf_counts = Counter(), Counter(), Counter(), Counter()
+        brand_counts, category_counts, bool_counts = Counter(), Counter(), Counter()
         colour_values: dict[str, Counter] = {}
         known: set[str] = set()
         known_items = list(items)
@@ -69,8 +68,6 @@ class CatalogVocabulary:
             known.update(words(item.title))
             if item.brand:
                 brand_counts[item.brand] += 1
-            if item.categories:
-                leaf_counts[item.categories[-1]] += 1
             for category in item.categories:
                 category_counts[category] += 1
                 known.update(words(category))
@@ -79,8 +76,7 @@ class CatalogVocabulary:
                     bool_counts[name] += 1
                 elif isinstance(value, str) and _is_colour_attribute(name) and fold(value) in COLOUR_NAMES:
                     colour_values.setdefault(name, Counter())[value] += 1
-        vocabulary = cls(known_words=frozenset(known), leaf_categories=tuple(
-            c for c, _ in leaf_counts.most_common() if len(c) >= 3 and not c.replace(" ", "").isdigit()))
+        vocabulary = cls(known_words=frozenset(known))
         for brand, _ in brand_counts.most_common():
             for alias in brand_aliases(brand):
                 vocabulary.brands.setdefault(alias, brand)

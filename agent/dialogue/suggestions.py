@@ -3,8 +3,8 @@
 When a message cannot be searched ("something for my mom, she likes cooking" in a catalog without a
 cooking category), the shopper is offered the product types nearest to what they wrote (MiniLM
 similarity of the message to each type's name: the kitchen's coffee makers first), not the
-catalog's largest types. Each example carries a budget that half of that type's items fit, so the
-example is one a shopper can send as it is.
+catalog's largest types. Each example carries a budget that at least half of that type's items
+fit, so the example is one a shopper can send as it is.
 """
 
 from __future__ import annotations

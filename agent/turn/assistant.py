@@ -70,7 +70,7 @@ class ShoppingAssistant:
 
     def example_requests(self, message: str | None = None) -> list[str]:
         """Requests a shopper could send: the catalog's product types nearest to `message` (its
-        largest types without one), each with a budget half of that type fits."""
+        largest types without one), each with a budget at least half of that type fits."""
         return self.suggestions.examples(message) or ["a wireless mouse under 30"]
 
 

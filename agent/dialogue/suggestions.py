@@ -16,6 +16,7 @@ from typing import Iterable
 
 import numpy as np
 
+from agent.understanding.vocabulary import is_category_name
 from retrieval.catalog import Item
 
 MAX_TYPES = 500                  # types compared with a message: the largest ones, a few ms to score
@@ -50,7 +51,7 @@ def product_types(items: Iterable[Item], limit: int = MAX_TYPES) -> list[Product
         if not item.categories:
             continue
         leaf = item.categories[-1].strip()
-        if len(leaf) < 3 or leaf.replace(" ", "").isdigit():
+        if not is_category_name(leaf):
             continue
         counts[leaf] = counts.get(leaf, 0) + 1
         if item.price is not None and item.price > 0:

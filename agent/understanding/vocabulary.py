@@ -31,6 +31,11 @@ MIN_VALUE_ITEMS = 3
 MIN_CATEGORY_ITEMS = 5        # rarer categories would filter a request down to a handful of items
 
 
+def is_category_name(name: str) -> bool:
+    """Whether a category can be named to a shopper: at least 3 characters and not a bare number."""
+    return len(name) >= 3 and not name.replace(" ", "").isdigit()
+
+
 def words(text: str) -> list[str]:
     return WORD.findall(fold(text))
 
@@ -82,7 +87,7 @@ class CatalogVocabulary:
                 vocabulary.brands.setdefault(alias, brand)
         for category, count in category_counts.most_common():
             folded = fold(category)
-            if count >= min(MIN_CATEGORY_ITEMS, max(1, len(known_items) // 100)) and len(folded) >= 3 and not folded.replace(" ", "").isdigit():
+            if count >= min(MIN_CATEGORY_ITEMS, max(1, len(known_items) // 100)) and is_category_name(folded):
                 for form in plural_forms(folded):
                     vocabulary.categories.setdefault(form, category)
         if colour_values:   # the colour attribute most items carry is the one colour filters use

@@ -66,8 +66,10 @@ def _referenced(match: re.Match, shown: tuple[Item, ...]) -> Item | None:
     return shown[index] if -len(shown) <= index < len(shown) else shown[0]
 
 
-def apply_followup(followup: FollowUp, constraints: Constraints, state: DialogueState) -> Constraints:
-    """The standing constraints changed as the follow-up asks (prices relative to what was shown)."""
+def apply_followup(followup: FollowUp, constraints: Constraints,
+                   state: DialogueState) -> tuple[Constraints, tuple[str, ...]]:
+    """The standing constraints changed as the follow-up asks (prices relative to what was shown),
+    and what did not fit the limits (`Constraints.fitted`: the oldest exclusions go first)."""
     data = constraints.model_dump()
     prices = [item.price for item in state.last_shown if item.price is not None]
     if not prices:       # nothing was shown: move the standing limits instead
@@ -86,4 +88,4 @@ def apply_followup(followup: FollowUp, constraints: Constraints, state: Dialogue
         named = [followup.item.brand] if followup.item is not None and followup.item.brand else list(data["brands"])
         data["exclude_brands"] = list(dict.fromkeys(data["exclude_brands"] + named))
         data["brands"] = [b for b in data["brands"] if fold(b) not in {fold(n) for n in named}]
-    return Constraints.model_validate(data)
+    return Constraints.fitted(data)

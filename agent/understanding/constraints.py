@@ -24,27 +24,46 @@ DECODED_NEED_CHARS = 120
 DECODED_LIST_ITEMS = 5
 SCALAR_FIELDS = ("category", "price_min", "price_max", "min_rating")
 LIST_FIELDS = ("brands", "exclude_brands", "soft_preferences")
+NEED_MAX_CHARS = 300          # validation limits (the decoder has its own, lower, above)
+LIST_MAX_ITEMS = 10
 
 
 class Constraints(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     # Length limits reach the JSON schema too, so schema-constrained decoding cannot loop forever.
-    need: str | None = Field(None, max_length=300, description="what the shopper is looking for, in a few words")
+    need: str | None = Field(None, max_length=NEED_MAX_CHARS, description="what the shopper is looking for, in a few words")
     category: str | None = Field(None, description="a catalog category the items must be in")
     price_min: float | None = Field(None, ge=0)
     price_max: float | None = Field(None, ge=0)
-    brands: list[str] = Field(default_factory=list, max_length=10, description="only these brands")
-    exclude_brands: list[str] = Field(default_factory=list, max_length=10, description="never these brands")
+    brands: list[str] = Field(default_factory=list, max_length=LIST_MAX_ITEMS, description="only these brands")
+    exclude_brands: list[str] = Field(default_factory=list, max_length=LIST_MAX_ITEMS, description="never these brands")
     min_rating: float | None = Field(None, ge=0, le=5)
     attributes: dict[str, AttributeValue] = Field(default_factory=dict, description="attribute name -> required value")
-    soft_preferences: list[str] = Field(default_factory=list, max_length=10,
+    soft_preferences: list[str] = Field(default_factory=list, max_length=LIST_MAX_ITEMS,
                                         description="wishes that rank but do not filter")
 
     @field_validator("brands", "exclude_brands", "soft_preferences")
     @classmethod
     def _strip(cls, values: list[str]) -> list[str]:
         return list(dict.fromkeys(v.strip() for v in values if v and v.strip()))
+
+    @classmethod
+    def fitted(cls, data: dict) -> tuple["Constraints", tuple[str, ...]]:
+        """Constraints from values read out of free text (rules, or standing values with new ones
+        added), cut to the limits instead of refused: the need to its first words within
+        NEED_MAX_CHARS, each list to its newest LIST_MAX_ITEMS entries. Returns what was cut, as notes."""
+        data, cuts = dict(data), []
+        need = data.get("need")
+        if need and len(need) > NEED_MAX_CHARS:
+            data["need"] = need[:NEED_MAX_CHARS + 1].rsplit(" ", 1)[0][:NEED_MAX_CHARS]
+            cuts.append(f"need cut from {len(need):,} to {len(data['need'])} characters")
+        for name in LIST_FIELDS:
+            values = cls._strip(data.get(name) or [])
+            if len(values) > LIST_MAX_ITEMS:
+                cuts.append(f"{name}: kept the last {LIST_MAX_ITEMS} of {len(values)}")
+                data[name] = values[-LIST_MAX_ITEMS:]
+        return cls.model_validate(data), tuple(cuts)
 
     def to_filters(self, exclude_ids: tuple[str, ...] = ()) -> Filters:
         low, high = self.price_min, self.price_max

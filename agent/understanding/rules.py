@@ -55,6 +55,7 @@ class RuleExtraction:
     constraints: Constraints
     need_words: list[str] = field(default_factory=list)     # what is left once constraints are consumed
     matched: list[str] = field(default_factory=list)        # phrases consumed, for the step record
+    cuts: tuple[str, ...] = ()                               # what did not fit the Constraints' limits
 
     @property
     def has_need(self) -> bool:
@@ -77,8 +78,10 @@ def extract_rules(message: str, vocabulary: CatalogVocabulary) -> RuleExtraction
     if purpose:
         found["soft_preferences"].append(purpose)
     need_words = _leftover_words(text, consumed)
-    constraints = Constraints(need=" ".join(need_words) or None, **found)
-    return RuleExtraction(constraints, need_words, matched)
+    constraints, cuts = Constraints.fitted({"need": " ".join(need_words) or None, **found})
+    if constraints.need != (" ".join(need_words) or None):      # cut: the words follow the need
+        need_words = constraints.need.split() if constraints.need else []
+    return RuleExtraction(constraints, need_words, matched, cuts)
 
 
 def _free(span: tuple[int, int], consumed: list[tuple[int, int]]) -> bool:

@@ -54,6 +54,7 @@ class MessageUnderstanding:
             state.reset()
             followup = None
         rules = extract_rules(message, self.vocabulary)
+        notes.extend(rules.cuts)
         need_words = [w for w in rules.need_words if w not in FOLLOWUP_WORDS]
         stated, llm_status, llm_raw = self._with_llm(message, rules)
         new_need = " ".join(need_words) or None
@@ -89,9 +90,11 @@ class MessageUnderstanding:
         return merge(rules.constraints, grounded(raw, message, self.vocabulary)), status, raw
 
     def _refinement(self, state, stated, followup, rules, llm_status, llm_raw, notes) -> Understanding:
-        constraints = _overlay(state.constraints, stated)
+        constraints, cuts = _overlay(state.constraints, stated)
+        notes = [*notes, *cuts]
         if followup is not None:
-            constraints = apply_followup(followup, constraints, state)
+            constraints, cuts = apply_followup(followup, constraints, state)
+            notes = [*notes, *cuts]
         need = state.need
         exclude: tuple[str, ...] = ()
         query_need = need
@@ -145,8 +148,9 @@ def _has_constraints(constraints: Constraints) -> bool:
                 constraints.attributes])
 
 
-def _overlay(standing: Constraints, stated: Constraints) -> Constraints:
-    """Newly stated values replace standing ones; exclusions accumulate."""
+def _overlay(standing: Constraints, stated: Constraints) -> tuple[Constraints, tuple[str, ...]]:
+    """Newly stated values replace standing ones; exclusions accumulate (the newest kept within
+    the limits; what was cut comes back as notes)."""
     data = standing.model_dump()
     for key in ("category", "price_min", "price_max", "min_rating"):
         if getattr(stated, key) is not None:
@@ -159,4 +163,4 @@ def _overlay(standing: Constraints, stated: Constraints) -> Constraints:
     data["soft_preferences"] = list(dict.fromkeys(data["soft_preferences"] + stated.soft_preferences))
     if data["price_min"] is not None and data["price_max"] is not None and data["price_min"] > data["price_max"]:
         data["price_min"] = None
-    return Constraints.model_validate(data)
+    return Constraints.fitted(data)
